@@ -1,0 +1,1 @@
+/** App entry point: registers the custom elements. */

@@ -3,6 +3,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.ts';
+import { ortWasm } from './scripts/vite-ort-wasm.ts';
 
 export default defineConfig({
   test: {
@@ -17,6 +18,8 @@ export default defineConfig({
         },
       },
       {
+        // ONNX Runtime's wasm, served same-origin under /ort/ for the embedder tests (as the app serves it).
+        plugins: [ortWasm()],
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts'],

@@ -1,0 +1,312 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  answerQuestion,
+  decideOperations,
+  defaultHandler,
+  extractFacts,
+  sequence,
+  startTestServer,
+  type TestServer,
+} from './openai-test-server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.setHandler(defaultHandler);
+  server.requests.length = 0;
+});
+
+function post(body: unknown): Promise<Response> {
+  return fetch(`${server.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+function schemaRequest(name: string, content: string): unknown {
+  return {
+    model: 'test-model',
+    messages: [
+      { role: 'system', content: 'You are a memory manager.' },
+      { role: 'user', content },
+    ],
+    response_format: { type: 'json_schema', json_schema: { name, schema: { type: 'object' }, strict: true } },
+  };
+}
+
+async function contentOf(res: Response): Promise<string> {
+  const json = (await res.json()) as { choices: { message: { content: string } }[] };
+  return json.choices[0]?.message.content ?? '';
+}
+
+/** The `data:` payloads of an SSE body, in order. */
+function dataLines(body: string): string[] {
+  return body
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: '))
+    .map((e) => e.slice('data: '.length));
+}
+
+describe('startTestServer', () => {
+  it('binds 127.0.0.1 on a random port and reports a /v1 base URL', () => {
+    expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(server.port).toBeGreaterThan(0);
+  });
+
+  it('lists its model at GET /v1/models', async () => {
+    const res = await fetch(`${server.baseUrl}/models`);
+    expect(await res.json()).toEqual({
+      object: 'list',
+      data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test-server' }],
+    });
+  });
+
+  it('records each request with its parsed body', async () => {
+    await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 });
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 },
+    });
+    expect(await server.requests[0]?.ended).toBe('sent');
+  });
+
+  it('answers a non-streaming request in OpenAI format with word-count usage', async () => {
+    server.setHandler(() => 'Hello there friend');
+    const res = await post({ model: 'm', messages: [{ role: 'user', content: 'say hello' }] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      object: 'chat.completion',
+      model: 'm',
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hello there friend' }, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
+    });
+  });
+
+  it('streams chunks ending with [DONE] and a usage chunk when include_usage is set', async () => {
+    server.setHandler(() => 'one two three');
+    const res = await post({
+      model: 'm',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'count' }],
+    });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const data = dataLines(await res.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Record<string, unknown>);
+    expect(chunks[0]).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [{ delta: { role: 'assistant', content: '' } }],
+    });
+    const text = chunks
+      .map((c) => (c.choices as { delta: { content?: string } }[])[0]?.delta.content ?? '')
+      .join('');
+    expect(text).toBe('one two three');
+    expect(chunks.at(-2)).toMatchObject({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 3 } });
+  });
+
+  it('puts usage in the finish chunk when include_usage is not set', async () => {
+    server.setHandler(() => ({ kind: 'text', text: 'ab', chunks: ['a', 'b'], finishReason: 'length' }));
+    const res = await post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const data = dataLines(await res.text());
+    expect(data).toHaveLength(5);
+    expect(JSON.parse(data[3] ?? '')).toMatchObject({
+      choices: [{ finish_reason: 'length' }],
+      usage: { completion_tokens: 1 },
+    });
+  });
+
+  it('returns a scripted error status with an OpenAI error body', async () => {
+    server.setHandler(() => ({ kind: 'error', status: 503, message: 'loading model' }));
+    const res = await post({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { message: 'loading model' } });
+  });
+
+  it('plays a sequence of results, then falls back to the default handler', async () => {
+    server.setHandler(sequence({ kind: 'error', status: 429 }, 'second'));
+    const statuses: number[] = [];
+    const texts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await post({ model: 'm', messages: [{ role: 'user', content: 'plain' }] });
+      statuses.push(res.status);
+      if (res.ok) texts.push(await contentOf(res));
+    }
+    expect(statuses).toEqual([429, 200, 200]);
+    expect(texts).toEqual(['second', "Memories used:\n**Answer:** I don't know."]);
+  });
+
+  it('cuts the connection after streaming the partial text when told to disconnect', async () => {
+    server.setHandler(() => ({ kind: 'disconnect', partialText: 'half an' }));
+    const res = await post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const readAll = async (): Promise<void> => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        received += decoder.decode(value, { stream: true });
+      }
+    };
+    await expect(readAll()).rejects.toThrow();
+    expect(received).toContain('"content":"half "');
+    expect(received).not.toContain('[DONE]');
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('sends malformed JSON when told to', async () => {
+    server.setHandler(() => ({ kind: 'malformed', raw: '{"choices": [' }));
+    const res = await post({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"choices": [');
+  });
+
+  it('rejects a body that is not a chat request with 400', async () => {
+    const res = await post({ messages: 'nope' });
+    expect(res.status).toBe(400);
+  });
+
+  it('allows cross-origin calls and answers preflights without recording them', async () => {
+    const preflight = await fetch(`${server.baseUrl}/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:4173', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const res = await fetch(`${server.baseUrl}/models`);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(server.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('answers 404 on unknown routes', async () => {
+    const res = await fetch(`${server.baseUrl}/embeddings`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+  });
+
+  it('closes while a request hangs', async () => {
+    const extra = await startTestServer({ handler: () => ({ kind: 'hang' }) });
+    const pending = fetch(`${extra.baseUrl}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'm', messages: [] }),
+    });
+    while (extra.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await extra.close();
+    await expect(pending).rejects.toThrow();
+  });
+});
+
+describe('default handler: memory_facts', () => {
+  it('extracts declarative sentences of the Turn line, prefixed with the speaker, dropping questions', async () => {
+    const res = await post(
+      schemaRequest(
+        'memory_facts',
+        'Session date: 8 May 2023\nSpeaker: Caroline\nTurn: I went to an LGBTQ support group yesterday. ' +
+          'It was really powerful! Have you been? Thanks.',
+      ),
+    );
+    expect(JSON.parse(await contentOf(res))).toEqual({
+      facts: ['Caroline: I went to an LGBTQ support group yesterday.', 'Caroline: It was really powerful!'],
+    });
+  });
+
+  it('takes the turn from a {"turn", "speaker"} JSON block when present', () => {
+    expect(extractFacts('Context...\n{"turn": "My dog is called Max. Is yours?", "speaker": "Mel"}')).toEqual(
+      ['Mel: My dog is called Max.'],
+    );
+  });
+
+  it('falls back to the whole last user message', () => {
+    expect(extractFacts('I moved to Berlin in 2021. I work as a nurse')).toEqual([
+      'I moved to Berlin in 2021.',
+      'I work as a nurse',
+    ]);
+  });
+
+  it('returns no facts for a question', () => {
+    expect(extractFacts('Turn: What did I say about my dog?')).toEqual([]);
+  });
+});
+
+describe('default handler: memory_operations', () => {
+  const prompt = (facts: string[], memories: { id: string; text: string }[]): string =>
+    `Decide the operations.\n${JSON.stringify({ facts, memories })}\nAnswer with JSON.`;
+
+  it('adds new facts, NOOPs exact duplicates and UPDATEs facts sharing the first three words', async () => {
+    const res = await post(
+      schemaRequest(
+        'memory_operations',
+        prompt(
+          ['caroline likes hiking.', 'Caroline has a dog named Max and a cat.', 'Mel paints sunsets.'],
+          [
+            { id: '0', text: 'Caroline likes hiking.' },
+            { id: '1', text: 'Caroline has a dog named Max.' },
+          ],
+        ),
+      ),
+    );
+    expect(JSON.parse(await contentOf(res))).toEqual({
+      operations: [
+        { op: 'NOOP', id: '0', text: null },
+        { op: 'UPDATE', id: '1', text: 'Caroline has a dog named Max and a cat.' },
+        { op: 'ADD', id: null, text: 'Mel paints sunsets.' },
+      ],
+    });
+  });
+
+  it('updates a memory at most once and skips facts repeated within the turn', () => {
+    expect(
+      decideOperations(
+        prompt(
+          ['Mel has two kids.', 'Mel has two cats.', 'Mel has two kids.'],
+          [{ id: '4', text: 'Mel has two dogs.' }],
+        ),
+      ),
+    ).toEqual([
+      { op: 'UPDATE', id: '4', text: 'Mel has two kids.' },
+      { op: 'ADD', id: null, text: 'Mel has two cats.' },
+    ]);
+  });
+
+  it('returns no operations when the prompt has no facts block', () => {
+    expect(decideOperations('no json here {not json}')).toEqual([]);
+  });
+});
+
+describe('default handler: plain chat answer', () => {
+  const prompt = (question: string): string =>
+    `Answer from the memories.\n${JSON.stringify({
+      memories: [
+        { id: '0', text: 'Caroline adopted a dog named Max in 2022.' },
+        { id: '1', text: 'Melanie paints landscapes.' },
+        { id: '2', text: 'Caroline walks her dog every morning.' },
+      ],
+      question,
+    })}`;
+
+  it('lists the memories sharing content words with the question and answers with the best', async () => {
+    const res = await post({
+      model: 'm',
+      messages: [{ role: 'user', content: prompt('What is the dog named?') }],
+    });
+    expect(await contentOf(res)).toBe(
+      'Memories used:\n- Caroline adopted a dog named Max in 2022.\n- Caroline walks her dog every morning.\n' +
+        '**Answer:** Caroline adopted a dog named Max in 2022.',
+    );
+  });
+
+  it("says I don't know when no memory shares a content word", () => {
+    expect(answerQuestion(prompt('Which city hosts the Olympics?'))).toBe(
+      "Memories used:\n**Answer:** I don't know.",
+    );
+  });
+});

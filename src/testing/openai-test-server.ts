@@ -1,0 +1,697 @@
+/**
+ * A local OpenAI-compatible chat server for tests (Node `http`, no framework, binds 127.0.0.1). Core, eval, RL and
+ * end-to-end tests talk to it instead of a real LLM: it records every request, lets a test script each response
+ * (text, error status, delay, mid-stream disconnect, a hanging stream, malformed JSON), and by default answers the
+ * three Memory-R1 prompts deterministically so a whole memory pipeline works without a model.
+ *
+ * ## API (stable)
+ * ```ts
+ * const server = await startTestServer();            // port 0 (random) unless `port` is given
+ * server.baseUrl;                                     // 'http://127.0.0.1:PORT/v1'
+ * server.setHandler((req) => 'Hello');                // a string is shorthand for { kind: 'text', text }
+ * server.setHandler(sequence({ kind: 'error', status: 503 }, 'ok')); // one result per request, then the default
+ * server.requests;                                    // every request, oldest first (method, path, headers, body)
+ * await server.requests[0].ended;                     // 'sent' (whole response went out) or 'cut' (client left)
+ * await server.close();
+ * ```
+ * Endpoints: `POST /v1/chat/completions` (non-streaming, and streaming as SSE `data: {...}` chunks in OpenAI's
+ * format ending with `data: [DONE]`) and `GET /v1/models` (one model, `test-model`, unless `models` is given).
+ * Usage counts are whitespace-separated words (not real tokens): `prompt_tokens` over all message contents,
+ * `completion_tokens` over the reply. A streamed reply carries usage in a final `choices: []` chunk when the request
+ * sets `stream_options.include_usage` (OpenAI's behaviour), otherwise in the chunk with `finish_reason` (llama.cpp).
+ *
+ * ## Default handler (`defaultHandler`)
+ * Picks its behaviour from `response_format.json_schema.name` and reads its input from the LAST user message:
+ * - `memory_facts` -> `{"facts": [...]}`. The turn text is, in order of preference: the `turn` string of a JSON
+ *   object `{"turn": "...", "speaker": "..."}` in the message; else the rest of the last line starting `Turn:`
+ *   (speaker from a line starting `Speaker:`); else the whole message. It is split into sentences; questions
+ *   (ending `?`) and sentences under 3 words are dropped; with a speaker each fact reads `Speaker: sentence`.
+ * - `memory_operations` -> `{"operations": [...]}` in the strict form (every op has `op`, `id`, `text`; absent
+ *   values are `null`). Input: the last JSON object in the message shaped
+ *   `{"facts": ["..."], "memories": [{"id": "0", "text": "..."}]}`. Per fact, in order: NOOP (with the memory's
+ *   id) when a memory has the same text ignoring case and surrounding space; UPDATE (memory id, the fact as the
+ *   new text) when a memory shares the fact's first 3 words (case-insensitive, punctuation ignored) and no earlier
+ *   fact updated it; otherwise ADD. A fact repeated within the turn is skipped.
+ * - no schema (plain chat) -> a memory-distillation answer. Input: the last JSON object shaped
+ *   `{"memories": [{"id": "0", "text": "..."}], "question": "..."}`. Memories are ranked by the number of content
+ *   words (stemmed, stop words removed) they share with the question; those sharing at least one (best first, at
+ *   most 3) are listed and the best one is the answer:
+ *   `Memories used:\n- <text>\n- <text>\n**Answer:** <text of best memory>`; with none:
+ *   `Memories used:\n**Answer:** I don't know.`
+ * - any other schema name -> `{}`.
+ *
+ * Every response allows any origin (CORS), and `OPTIONS` preflights are answered with 204 and not recorded, so a
+ * page served from another port can call the server as it calls llama.cpp.
+ *
+ * ## CLI (for Playwright's webServer)
+ * `node --import tsx src/testing/openai-test-server.ts --port 8787` prints the base URL and serves until killed;
+ * wait for `http://127.0.0.1:8787/v1/models` to know it is up.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stemmer } from 'stemmer';
+import { z } from 'zod';
+
+/** One chat message as the server receives it (content may be a string or OpenAI content parts). */
+export interface TestChatMessage {
+  role: string;
+  content: string;
+}
+
+/** The parts of a chat-completions request body the handlers look at; the full body is in `requests`. */
+export interface TestChatRequest {
+  model: string;
+  messages: TestChatMessage[];
+  stream: boolean;
+  includeUsage: boolean;
+  /** `response_format.json_schema.name`, when the request asks for structured output. */
+  schemaName?: string;
+  /** `response_format.json_schema.schema`, when present. */
+  schema?: unknown;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+}
+
+/** Word counts standing in for token usage. */
+export interface TestUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What a handler tells the server to do with one chat request. A plain string means `{ kind: 'text', text }`. */
+export type HandlerResult =
+  | string
+  | {
+      kind: 'text';
+      text: string;
+      finishReason?: 'stop' | 'length';
+      /** Overrides the word-count usage. */
+      usage?: TestUsage;
+      /** How a streamed reply is cut into chunks; default: one chunk per word (with its trailing space). */
+      chunks?: string[];
+      /**
+       * Where a streamed reply reports usage: its own `choices: []` chunk (OpenAI), the `finish_reason` chunk
+       * (llama.cpp), or nowhere. Default: own chunk when the request sets `stream_options.include_usage`, else the
+       * finish chunk.
+       */
+      usagePlacement?: 'own-chunk' | 'finish-chunk' | 'none';
+      /** Wait this long before answering (the status line is not sent until then). */
+      delayMs?: number;
+    }
+  | {
+      kind: 'error';
+      status: number;
+      /** Message for the OpenAI-style body `{"error": {"message", "type", "code"}}`. */
+      message?: string;
+      /** Raw body instead of the OpenAI-style one. */
+      body?: string;
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
+  | {
+      /** Streaming: sends `partialText` as chunks, then destroys the socket. Non-streaming: destroys it at once. */
+      kind: 'disconnect';
+      partialText?: string;
+      delayMs?: number;
+    }
+  | {
+      /** Sends `partialText` (streaming) or nothing, then keeps the connection open until the client leaves. */
+      kind: 'hang';
+      partialText?: string;
+    }
+  | {
+      /** Non-streaming: a 200 with `raw` as the body. Streaming: one `data: <raw>` event, then `data: [DONE]`. */
+      kind: 'malformed';
+      raw?: string;
+      delayMs?: number;
+    };
+
+/** Context passed to a handler: `index` counts chat requests served so far (0-based). */
+export interface HandlerContext {
+  index: number;
+}
+
+/** Decides the response to one chat request. */
+export type Handler = (req: TestChatRequest, ctx: HandlerContext) => HandlerResult | Promise<HandlerResult>;
+
+/** One request as received, for assertions. `body` is the parsed JSON (or the raw text when it was not JSON). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  /**
+   * Settles when the connection of this request is done: `sent` once the whole response went out, `cut` when the
+   * connection closed first (the client aborted or left, or a `disconnect`/`hang` result was cut off).
+   */
+  ended: Promise<'sent' | 'cut'>;
+}
+
+/** A running test server. */
+export interface TestServer {
+  /** `http://127.0.0.1:PORT/v1`. */
+  baseUrl: string;
+  port: number;
+  /** Every request received, oldest first. */
+  requests: RecordedRequest[];
+  /** Replaces the chat handler (pass `defaultHandler` to restore the default). */
+  setHandler(handler: Handler): void;
+  /** Stops the server, dropping open connections. */
+  close(): Promise<void>;
+}
+
+/** Options of `startTestServer`; defaults: port 0 (random), `defaultHandler`, models `['test-model']`. */
+export interface TestServerOptions {
+  port?: number;
+  handler?: Handler;
+  models?: string[];
+}
+
+const contentPartSchema = z.object({ type: z.string(), text: z.string().optional() });
+const requestSchema = z.object({
+  model: z.string().default('test-model'),
+  messages: z.array(
+    z.object({
+      role: z.string(),
+      content: z
+        .union([z.string(), z.null(), z.array(contentPartSchema)])
+        .transform((c) =>
+          c === null ? '' : typeof c === 'string' ? c : c.map((p) => p.text ?? '').join(''),
+        ),
+    }),
+  ),
+  stream: z.boolean().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  response_format: z
+    .object({
+      type: z.string(),
+      json_schema: z.object({ name: z.string(), schema: z.unknown().optional() }).optional(),
+    })
+    .nullish(),
+  max_tokens: z.number().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  seed: z.number().nullish(),
+});
+
+/**
+ * Starts a test server on 127.0.0.1.
+ * @example const server = await startTestServer(); // server.baseUrl === 'http://127.0.0.1:40123/v1'
+ */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  let handler: Handler = opts.handler ?? defaultHandler;
+  const models = opts.models ?? ['test-model'];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  let chatIndex = 0;
+
+  const server = createServer((req, res) => {
+    // The app under test runs on another origin (Vite's port), so the browser needs CORS like llama.cpp sends.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': 'content-type, authorization, accept',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+    void (async () => {
+      const ended = new Promise<'sent' | 'cut'>((resolve) => {
+        res.once('finish', () => resolve('sent'));
+        res.once('close', () => resolve(res.writableFinished ? 'sent' : 'cut'));
+      });
+      const rawBody = await readBody(req);
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      requests.push({
+        method: req.method ?? 'GET',
+        path,
+        headers: req.headers,
+        body: parseJsonOr(rawBody),
+        ended,
+      });
+
+      if (req.method === 'GET' && path === '/v1/models') {
+        sendJson(res, 200, {
+          object: 'list',
+          data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'test-server' })),
+        });
+        return;
+      }
+      if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+        sendError(res, 404, `No route for ${req.method ?? 'GET'} ${path}.`);
+        return;
+      }
+      const parsed = requestSchema.safeParse(parseJsonOr(rawBody));
+      if (!parsed.success) {
+        sendError(res, 400, `Invalid chat-completions request: ${z.prettifyError(parsed.error)}`);
+        return;
+      }
+      const body = parsed.data;
+      const chatReq: TestChatRequest = {
+        model: body.model,
+        messages: body.messages,
+        stream: body.stream ?? false,
+        includeUsage: body.stream_options?.include_usage ?? false,
+        schemaName: body.response_format?.json_schema?.name,
+        schema: body.response_format?.json_schema?.schema,
+        maxTokens: body.max_tokens ?? undefined,
+        temperature: body.temperature ?? undefined,
+        topP: body.top_p ?? undefined,
+        seed: body.seed ?? undefined,
+      };
+      const result = await handler(chatReq, { index: chatIndex++ });
+      await respond(res, chatReq, typeof result === 'string' ? { kind: 'text', text: result } : result);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, `Test server handler failed: ${String(err)}`);
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    setHandler(h) {
+      handler = h;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+/**
+ * A handler that returns the given results one per chat request, in order, then defers to `defaultHandler`.
+ * @example server.setHandler(sequence({ kind: 'error', status: 503 }, 'second answer'));
+ */
+export function sequence(...results: (HandlerResult | Handler)[]): Handler {
+  let next = 0;
+  return (req, ctx) => {
+    const r = results[next++];
+    if (r === undefined) return defaultHandler(req, ctx);
+    return typeof r === 'function' ? r(req, ctx) : r;
+  };
+}
+
+type ResolvedResult = Exclude<HandlerResult, string>;
+
+async function respond(res: ServerResponse, req: TestChatRequest, result: ResolvedResult): Promise<void> {
+  if ('delayMs' in result && result.delayMs !== undefined && result.delayMs > 0) {
+    const stillThere = await sleepUnlessClosed(res, result.delayMs);
+    if (!stillThere) return;
+  }
+  switch (result.kind) {
+    case 'error':
+      if (result.body !== undefined) {
+        res.writeHead(result.status, { 'content-type': 'text/plain', ...result.headers });
+        res.end(result.body);
+      } else {
+        sendError(res, result.status, result.message ?? `Scripted error ${result.status}.`, result.headers);
+      }
+      return;
+    case 'malformed': {
+      const raw = result.raw ?? '{"choices": [{"message": {"content": "unterminated';
+      if (req.stream) {
+        startSse(res);
+        res.write(`data: ${raw}\n\n`);
+        res.end('data: [DONE]\n\n');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(raw);
+      }
+      return;
+    }
+    case 'disconnect':
+    case 'hang': {
+      if (req.stream) {
+        const stream = new ChunkWriter(res, req);
+        startSse(res);
+        stream.role();
+        for (const piece of splitWords(result.partialText ?? '')) stream.content(piece);
+      }
+      if (result.kind === 'disconnect') {
+        // Flush what was written before cutting the connection, so the client sees the partial text first.
+        if (res.headersSent) res.write('', () => res.destroy());
+        else res.destroy();
+      }
+      return;
+    }
+    case 'text': {
+      const usage = result.usage ?? {
+        promptTokens: countWords(req.messages.map((m) => m.content).join(' ')),
+        completionTokens: countWords(result.text),
+      };
+      const finishReason = result.finishReason ?? 'stop';
+      if (!req.stream) {
+        sendJson(res, 200, {
+          id: 'chatcmpl-test',
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: req.model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: result.text },
+              logprobs: null,
+              finish_reason: finishReason,
+            },
+          ],
+          usage: usageJson(usage),
+        });
+        return;
+      }
+      const stream = new ChunkWriter(res, req);
+      startSse(res);
+      stream.role();
+      for (const piece of result.chunks ?? splitWords(result.text)) stream.content(piece);
+      const placement = result.usagePlacement ?? (req.includeUsage ? 'own-chunk' : 'finish-chunk');
+      stream.finish(finishReason, placement === 'finish-chunk' ? usage : undefined);
+      if (placement === 'own-chunk') stream.usage(usage);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+  }
+}
+
+/** Writes `chat.completion.chunk` events in OpenAI's format. */
+class ChunkWriter {
+  private readonly created = Math.floor(Date.now() / 1000);
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly req: TestChatRequest,
+  ) {}
+
+  role(): void {
+    this.write([
+      { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
+    ]);
+  }
+
+  content(text: string): void {
+    this.write([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
+  }
+
+  finish(reason: string, usage: TestUsage | undefined): void {
+    this.write([{ index: 0, delta: {}, logprobs: null, finish_reason: reason }], usage);
+  }
+
+  usage(usage: TestUsage): void {
+    this.write([], usage);
+  }
+
+  private write(choices: unknown[], usage?: TestUsage): void {
+    const chunk = {
+      id: 'chatcmpl-test',
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.req.model,
+      choices,
+      ...(usage ? { usage: usageJson(usage) } : {}),
+    };
+    this.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+}
+
+function usageJson(u: TestUsage): Record<string, number> {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+  };
+}
+
+function startSse(res: ServerResponse): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  sendJson(res, status, { error: { message, type: 'test_server_error', code: status } }, headers);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (b: Buffer) => parts.push(b));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Resolves true after `ms`, or false as soon as the client goes away (so no timer outlives a test). */
+function sleepUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    res.once('close', onClose);
+  });
+}
+
+function parseJsonOr(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function splitWords(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text === '' ? [] : [text]);
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter((w) => w !== '').length;
+}
+
+// ---- Default (schema-aware) handler ---------------------------------------------------------------------------
+
+const memoryItemSchema = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  text: z.string(),
+});
+const turnBlockSchema = z.object({ turn: z.string(), speaker: z.string().nullish() });
+const decideBlockSchema = z.object({ facts: z.array(z.string()), memories: z.array(memoryItemSchema) });
+const answerBlockSchema = z.object({ memories: z.array(memoryItemSchema), question: z.string() });
+
+/** The deterministic Memory-R1 stand-in described in the module header. */
+export const defaultHandler: Handler = (req) => {
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  switch (req.schemaName) {
+    case 'memory_facts':
+      return JSON.stringify({ facts: extractFacts(lastUser) });
+    case 'memory_operations':
+      return JSON.stringify({ operations: decideOperations(lastUser) });
+    case undefined:
+      return answerQuestion(lastUser);
+    default:
+      return '{}';
+  }
+};
+
+/** The facts the default handler extracts from a `memory_facts` prompt (see the module header). */
+export function extractFacts(prompt: string): string[] {
+  let turn = prompt;
+  let speaker: string | undefined;
+  const block = lastMatching(prompt, turnBlockSchema);
+  if (block) {
+    turn = block.turn;
+    speaker = block.speaker ?? undefined;
+  } else {
+    const turnLine = [...prompt.matchAll(/^\s*Turn:[ \t]*(.*)$/gm)].at(-1);
+    if (turnLine) {
+      turn = turnLine[1] ?? '';
+      speaker = [...prompt.matchAll(/^\s*Speaker:[ \t]*(.*)$/gm)].at(-1)?.[1]?.trim() || undefined;
+    }
+  }
+  return turn
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.endsWith('?') && countWords(s) >= 3)
+    .map((s) => (speaker ? `${speaker}: ${s}` : s));
+}
+
+/** A strict-form memory operation as the default handler emits it. */
+export interface StrictOperation {
+  op: 'ADD' | 'UPDATE' | 'DELETE' | 'NOOP';
+  id: string | null;
+  text: string | null;
+}
+
+/** The operations the default handler decides for a `memory_operations` prompt (see the module header). */
+export function decideOperations(prompt: string): StrictOperation[] {
+  const block = lastMatching(prompt, decideBlockSchema);
+  if (!block) return [];
+  const ops: StrictOperation[] = [];
+  const seenFacts = new Set<string>();
+  const updated = new Set<string>();
+  for (const fact of block.facts) {
+    const key = fact.trim().toLowerCase();
+    if (key === '' || seenFacts.has(key)) continue;
+    seenFacts.add(key);
+    const same = block.memories.find((m) => m.text.trim().toLowerCase() === key);
+    if (same) {
+      ops.push({ op: 'NOOP', id: same.id, text: null });
+      continue;
+    }
+    const head = firstWords(fact, 3);
+    const related =
+      head.length === 3
+        ? block.memories.find((m) => !updated.has(m.id) && firstWords(m.text, 3).join(' ') === head.join(' '))
+        : undefined;
+    if (related) {
+      updated.add(related.id);
+      ops.push({ op: 'UPDATE', id: related.id, text: fact.trim() });
+    } else {
+      ops.push({ op: 'ADD', id: null, text: fact.trim() });
+    }
+  }
+  return ops;
+}
+
+/** The memory-distillation answer the default handler gives to a plain chat prompt (see the module header). */
+export function answerQuestion(prompt: string): string {
+  const block = lastMatching(prompt, answerBlockSchema);
+  const question = new Set(contentWords(block?.question ?? ''));
+  const ranked = (block?.memories ?? [])
+    .map((m, order) => ({ m, order, score: contentWords(m.text).filter((w) => question.has(w)).length }))
+    .filter((r) => r.score > 0)
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .slice(0, 3);
+  const best = ranked[0];
+  if (!best) return "Memories used:\n**Answer:** I don't know.";
+  return `Memories used:\n${ranked.map((r) => `- ${r.m.text}`).join('\n')}\n**Answer:** ${best.m.text}`;
+}
+
+const STOP_WORDS = new Set(
+  (
+    'a an the and or but if of to in on at by for with about from into over after before is are was were be been ' +
+    'being am do does did have has had i me my mine you your yours he him his she her hers it its we us our they ' +
+    'them their what which who whom whose when where why how this that these those there here not no so than too ' +
+    'very can could will would should shall may might must just also as up down out off again then once any all ' +
+    'some such own same other more most both each few nor only s t don'
+  ).split(' '),
+);
+
+function contentWords(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((w) => !STOP_WORDS.has(w))
+    .map((w) => stemmer(w));
+}
+
+function firstWords(text: string, n: number): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).slice(0, n);
+}
+
+/** The last top-level JSON object in `text` that satisfies `schema`. */
+function lastMatching<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  let found: T | undefined;
+  for (const value of jsonObjectsIn(text)) {
+    const r = schema.safeParse(value);
+    if (r.success) found = r.data;
+  }
+  return found;
+}
+
+/** Every balanced `{...}` span of `text` that parses as JSON, scanning left to right without overlaps. */
+function jsonObjectsIn(text: string): unknown[] {
+  const out: unknown[] = [];
+  let i = text.indexOf('{');
+  while (i !== -1) {
+    const end = balancedEnd(text, i);
+    if (end !== -1) {
+      try {
+        out.push(JSON.parse(text.slice(i, end + 1)));
+        i = text.indexOf('{', end + 1);
+        continue;
+      } catch {
+        // Not JSON after all (e.g. prose in braces): keep scanning from the next brace.
+      }
+    }
+    i = text.indexOf('{', i + 1);
+  }
+  return out;
+}
+
+function balancedEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+// ---- CLI -------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { port: { type: 'string', default: '8787' } } });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be an integer from 0 to 65535, got "${values.port}".`);
+    process.exit(2);
+  }
+  const server = await startTestServer({ port });
+  console.log(server.baseUrl);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}

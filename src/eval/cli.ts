@@ -1,0 +1,430 @@
+/**
+ * The evaluation command line: `npm run eval -- <command> [flags]`.
+ *
+ * - `retrieval`: evidence recall@k of the project's search on LoCoMo, no model needed.
+ * - `locomo`: Memory-R1 question answering on LoCoMo against an OpenAI-compatible server.
+ * - `longmemeval`, `msc`: the same pipeline on LongMemEval and MSC-Self-Instruct files.
+ *
+ * Flags are parsed with `node:util` `parseArgs` (strict: an unknown flag is an error with the usage text). Long
+ * runs show a progress bar with ETA on a terminal; Ctrl-C aborts cleanly (finished questions stay in the log and
+ * the summary of what finished is written; a second Ctrl-C exits at once). See docs/evaluation.md.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { AppError, isAbortError } from '../core/errors';
+import type { ChatModel, Embedder } from '../core/types';
+import { TransformersEmbedder } from '../embed/transformers-embedder';
+import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
+import { UsageError } from './errors';
+import { runHaystack, type HaystackItem } from './haystack-runner';
+import { Judge } from './judge';
+import { loadLocomo, locomoSplit, type LocomoSplit } from './loaders/locomo';
+import { loadLongMemEval } from './loaders/longmemeval';
+import { loadMsc } from './loaders/msc';
+import { runLocomo, type LocomoMethod } from './locomo-runner';
+import { appendJsonLines, markdownTable, percent, writeText } from './report';
+import { RETRIEVAL_CATEGORIES, runRetrieval, type RetrievalMemory } from './retrieval';
+
+/** Where the CLI writes and how it is interrupted; tests pass their own. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  signal?: AbortSignal;
+  /** Show a progress bar (default: when stderr is a terminal). */
+  progress?: boolean;
+}
+
+const USAGE = `Usage: npm run eval -- <command> [flags]
+
+Commands:
+  retrieval    --dataset FILE [--memory turns|observations] [--k 10,60] [--split all|train|val|test]
+               [--embedder DIR] [--out DIR]
+  locomo       --dataset FILE --base-url URL --model NAME [--judge-base-url URL] [--judge-model NAME]
+               [--split all|train|val|test] [--limit N] [--concurrency N] [--out DIR]
+               [--baseline full-context|rag-turns] [--include-adversarial] [--embedder DIR] [--context-window N]
+  longmemeval  --dataset FILE --base-url URL --model NAME [--judge-base-url URL] [--judge-model NAME]
+               [--limit N] [--concurrency N] [--out DIR] [--embedder DIR] [--context-window N]
+  msc          (the same flags as longmemeval; FILE is MemGPT's MSC-Self-Instruct JSONL)
+
+An API key, when the server needs one, is read from the OPENAI_API_KEY environment variable.
+See docs/evaluation.md.`;
+
+const OPTIONS = {
+  dataset: { type: 'string' },
+  memory: { type: 'string' },
+  k: { type: 'string' },
+  split: { type: 'string' },
+  embedder: { type: 'string' },
+  out: { type: 'string' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  'judge-base-url': { type: 'string' },
+  'judge-model': { type: 'string' },
+  limit: { type: 'string' },
+  concurrency: { type: 'string' },
+  baseline: { type: 'string' },
+  'include-adversarial': { type: 'boolean' },
+  'context-window': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function required(flags: Flags, name: 'dataset' | 'base-url' | 'model'): string {
+  const value = flags[name];
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required.\n\n${USAGE}`);
+  return value;
+}
+
+function positiveInt(flags: Flags, name: 'limit' | 'concurrency' | 'context-window'): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${raw}".`);
+  return n;
+}
+
+function oneOf<T extends string>(flags: Flags, name: 'memory' | 'split' | 'baseline', allowed: readonly T[]) {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
+  }
+  return raw as T;
+}
+
+function parseKs(raw: string | undefined): number[] {
+  const ks = (raw ?? '10,60').split(',').map((s) => Number(s.trim()));
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
+    throw new UsageError(`--k must be a comma-separated list of positive integers, got "${raw}".`);
+  }
+  return ks;
+}
+
+/** A name safe as a directory part (`Qwen/Qwen2.5-3B-Instruct` → `Qwen_Qwen2.5-3B-Instruct`). */
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+async function loadEmbedder(dir: string | undefined): Promise<Embedder | undefined> {
+  if (dir === undefined) return undefined;
+  const path = resolve(dir);
+  if (!existsSync(join(path, 'config.json'))) {
+    throw new UsageError(
+      `--embedder ${dir} is not a model folder: it needs config.json, tokenizer.json and onnx/model*.onnx ` +
+        '(a transformers.js / ONNX export, e.g. of Xenova/bge-small-en-v1.5). Nothing is downloaded.',
+    );
+  }
+  return TransformersEmbedder.create({
+    model: basename(path),
+    localModelPath: dirname(path),
+    allowRemote: false,
+  });
+}
+
+function chatModel(baseUrl: string, model: string, contextWindow: number | undefined): ChatModel {
+  const apiKey = process.env.OPENAI_API_KEY;
+  return new OpenAICompatibleChatModel({
+    baseUrl,
+    model,
+    ...(apiKey ? { apiKey } : {}),
+    ...(contextWindow !== undefined ? { contextWindow } : {}),
+  });
+}
+
+/** A progress reporter: a cli-progress bar with ETA on a terminal, otherwise nothing. */
+function progressBar(io: CliIo, label: string) {
+  const enabled = io.progress ?? process.stderr.isTTY === true;
+  if (!enabled)
+    return { update: (_done: number, _total: number, _phase?: string) => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | {phase}`,
+      etaBuffer: 50,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done: number, total: number, phase = '') {
+      if (!started) {
+        bar.start(total, done, { phase });
+        started = true;
+      }
+      bar.setTotal(total);
+      bar.update(done, { phase });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
+  const dataset = required(flags, 'dataset');
+  const memory = oneOf<RetrievalMemory>(flags, 'memory', ['turns', 'observations']) ?? 'turns';
+  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
+  const ks = parseKs(flags.k);
+  const data = await loadLocomo(dataset);
+  for (const w of data.warnings) io.stderr(`warning: ${w}`);
+  const conversations = locomoSplit(data.conversations, split);
+  if (conversations.length === 0) {
+    throw new UsageError(`${dataset} has no conversations in the ${split} split; use --split all.`);
+  }
+  const embedder = await loadEmbedder(flags.embedder);
+  const out = resolve(
+    flags.out ?? join('eval-results', `retrieval-${memory}-${embedder ? 'hybrid' : 'lexical'}`),
+  );
+  const bar = progressBar(io, 'retrieval');
+  try {
+    const { summary, details, records } = await runRetrieval({
+      dataset: basename(dataset),
+      conversations,
+      memory,
+      ks,
+      embedder,
+      signal: io.signal,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    bar.stop();
+    const columns = ['overall', ...RETRIEVAL_CATEGORIES];
+    const table = markdownTable(
+      columns,
+      ks.map((k) => ({ name: `recall@${k}`, values: summary.recall[k] ?? {} })),
+    );
+    const md = [
+      `# Retrieval on ${summary.dataset} (${memory}, ${details.retriever})`,
+      '',
+      `Evidence recall@k in %, ${summary.questions} questions (${details.memories} memories); category 5 excluded, ` +
+        `${details.skipped} questions without a retrievable evidence turn skipped.`,
+      '',
+      table,
+      '',
+      `Questions: ${RETRIEVAL_CATEGORIES.map((c) => `${c} ${details.count[c]}`).join(', ')}.`,
+      '',
+    ].join('\n');
+    await writeText(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeText(join(out, 'summary.md'), md);
+    await rm(join(out, 'questions.jsonl'), { force: true });
+    await appendJsonLines(join(out, 'questions.jsonl'), records);
+    io.stdout(md);
+    io.stdout(`Results in ${out}`);
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}
+
+function judgeModelOf(flags: Flags, contextWindow: number | undefined): ChatModel | undefined {
+  const name = flags['judge-model'];
+  if (name === undefined) {
+    if (flags['judge-base-url'] !== undefined) throw new UsageError('--judge-base-url needs --judge-model.');
+    return undefined;
+  }
+  return chatModel(flags['judge-base-url'] ?? required(flags, 'base-url'), name, contextWindow);
+}
+
+async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
+  const dataset = required(flags, 'dataset');
+  const baseUrl = required(flags, 'base-url');
+  const modelName = required(flags, 'model');
+  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
+  const baseline = oneOf<Exclude<LocomoMethod, 'memory'>>(flags, 'baseline', ['full-context', 'rag-turns']);
+  const method: LocomoMethod = baseline ?? 'memory';
+  const contextWindow = positiveInt(flags, 'context-window');
+  const data = await loadLocomo(dataset);
+  for (const w of data.warnings) io.stderr(`warning: ${w}`);
+  const conversations = locomoSplit(data.conversations, split);
+  if (conversations.length === 0) {
+    throw new UsageError(
+      `${dataset} has no conversations in the ${split} split (it holds ${data.conversations
+        .map((c) => c.id)
+        .join(', ')}); choose another --split.`,
+    );
+  }
+  const model = chatModel(baseUrl, modelName, contextWindow);
+  const judgeModel = judgeModelOf(flags, undefined);
+  if (!judgeModel) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');
+  const embedder = await loadEmbedder(flags.embedder);
+  const out = resolve(flags.out ?? join('eval-results', `locomo-${slug(modelName)}-${method}-${split}`));
+  const bar = progressBar(io, 'locomo');
+  try {
+    const result = await runLocomo({
+      config: {
+        dataset: basename(dataset),
+        model: modelName,
+        method,
+        judgeModel: flags['judge-model'] ?? null,
+        embedder: embedder?.id ?? null,
+        includeAdversarial: flags['include-adversarial'] === true,
+      },
+      conversations,
+      limit: positiveInt(flags, 'limit'),
+      model,
+      judgeModel,
+      embedder,
+      concurrency: positiveInt(flags, 'concurrency') ?? 4,
+      outDir: out,
+      signal: io.signal,
+      onProgress: (p) => bar.update(p.done, p.total, p.phase),
+      onWarning: (m) => io.stderr(`warning: ${m}`),
+    });
+    bar.stop();
+    const s = result.summary;
+    io.stdout(
+      `LoCoMo ${modelName} (${method}): ${s.count.overall} questions, F1 ${percent(s.f1.overall)}, ` +
+        `BLEU-1 ${percent(s.bleu1.overall)}, judge ${s.judge ? percent(s.judge.overall) : 'skipped'}, ` +
+        `LoCoMo F1 ${percent(s.f1_locomo.overall)}. ${result.answeredNow} answered now.`,
+    );
+    for (const f of result.failed.slice(0, 3)) io.stderr(`failed ${f.id}: ${f.error.message}`);
+    io.stdout(`Results in ${out}`);
+    if (result.aborted) {
+      io.stderr('Stopped before the end; rerun the same command to continue where it stopped.');
+      return 130;
+    }
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    bar.stop();
+  }
+}
+
+async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: CliIo): Promise<number> {
+  const dataset = required(flags, 'dataset');
+  const modelName = required(flags, 'model');
+  const contextWindow = positiveInt(flags, 'context-window');
+  const model = chatModel(required(flags, 'base-url'), modelName, contextWindow);
+  const judgeModel = judgeModelOf(flags, undefined);
+  const judge = judgeModel ? new Judge({ model: judgeModel }) : undefined;
+  if (!judge) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');
+  const limit = positiveInt(flags, 'limit');
+  let items: HaystackItem[];
+  if (kind === 'longmemeval') {
+    const questions = await loadLongMemEval(dataset, { limit, signal: io.signal });
+    items = questions.map((q) => ({
+      id: q.id,
+      group: q.abstention ? 'abstention' : q.type,
+      sessions: q.sessions.map((s) => ({
+        time: s.time ?? q.questionTime ?? 0,
+        turns: s.messages.map((m) => ({ speaker: m.role, text: m.content })),
+      })),
+      question: q.question,
+      answer: q.answer,
+      ...(q.questionTime !== undefined && { questionTime: q.questionTime }),
+      ...(judge && {
+        judge: (prediction, o) =>
+          judge.judgeLongMemEval(
+            { type: q.type, abstention: q.abstention, question: q.question, gold: q.answer, prediction },
+            o,
+          ),
+      }),
+    }));
+  } else {
+    const conversations = await loadMsc(dataset, { limit, signal: io.signal });
+    items = conversations.map((c) => ({
+      id: c.id,
+      group: 'msc',
+      sessions: c.sessions.map((s) => ({ time: s.time, turns: s.turns })),
+      question: c.question,
+      answer: c.answer,
+      questionTime: c.questionTime,
+      ...(judge && {
+        judge: (prediction, o) => judge.judgeLocomo({ question: c.question, gold: c.answer, prediction }, o),
+      }),
+    }));
+  }
+  const embedder = await loadEmbedder(flags.embedder);
+  const out = resolve(flags.out ?? join('eval-results', `${kind}-${slug(modelName)}`));
+  const bar = progressBar(io, kind);
+  try {
+    const result = await runHaystack({
+      title: `${kind === 'msc' ? 'MSC-Self-Instruct' : 'LongMemEval'}: ${modelName}`,
+      items,
+      model,
+      embedder,
+      withJudge: judge !== undefined,
+      concurrency: positiveInt(flags, 'concurrency') ?? 4,
+      outDir: out,
+      signal: io.signal,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    bar.stop();
+    const s = result.summary;
+    io.stdout(
+      `${kind} ${modelName}: ${s.count.overall} questions, F1 ${percent(s.f1.overall)}, BLEU-1 ` +
+        `${percent(s.bleu1.overall)}, judge ${s.judge ? percent(s.judge.overall) : 'skipped'}. ` +
+        `${result.answeredNow} answered now.`,
+    );
+    for (const f of result.failed.slice(0, 3)) io.stderr(`failed ${f.id}: ${f.error.message}`);
+    io.stdout(`Results in ${out}`);
+    if (result.aborted) return 130;
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Runs one CLI invocation (`argv` without `node` and the script) and returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+    }
+    const [command, ...rest] = parsed.positionals;
+    if (parsed.values.help || command === undefined || command === 'help') {
+      io.stdout(USAGE);
+      return command === undefined && !parsed.values.help ? 2 : 0;
+    }
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".\n\n${USAGE}`);
+    switch (command) {
+      case 'retrieval':
+        return await retrievalCommand(parsed.values, io);
+      case 'locomo':
+        return await locomoCommand(parsed.values, io);
+      case 'longmemeval':
+      case 'msc':
+        return await haystackCommand(command, parsed.values, io);
+      default:
+        throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+    }
+  } catch (err) {
+    if (isAbortError(err)) {
+      io.stderr('Stopped.');
+      return 130;
+    }
+    if (err instanceof AppError) {
+      io.stderr(`${err.name}: ${err.message}`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+/** The process entry point: wires Ctrl-C to an AbortController (a second Ctrl-C exits at once). */
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nStopping after the calls in flight (Ctrl-C again to quit now)...\n');
+    controller.abort(new DOMException('Interrupted by Ctrl-C.', 'AbortError'));
+  });
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

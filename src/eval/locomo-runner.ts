@@ -1,0 +1,630 @@
+/**
+ * The LoCoMo question-answering evaluation of Memory-R1: each conversation is ingested turn by turn through the
+ * Memory Manager (with the session timestamps), then every question is answered by the Answer Agent in benchmark
+ * mode and scored with the Memory-R1 / mem0 F1 and BLEU-1, the LoCoMo-protocol F1 and, when a judge model is
+ * given, LLM-as-a-Judge. Two baselines replace the memory pipeline: `rag-turns` (the Answer Agent over the raw
+ * dated turns) and `full-context` (the whole dated conversation in the prompt).
+ *
+ * Runs are resumable: each finished question is appended to `questions.jsonl` at once and skipped by a rerun; a
+ * conversation's memory bank is saved to `memory/<id>.json` (also when the run is aborted half-way, since the
+ * Memory Manager skips turns it already applied). `run.json` pins the settings a directory was produced with, so
+ * a rerun with another model cannot mix results. An abort stops new work, lets nothing half-written reach the
+ * log, and still writes the summary of what finished.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AnswerAgent } from '../core/answer-agent';
+import { parseAnswer } from '../core/answer-parser';
+import { isAbortError, throwIfAborted, toErrorData, type ErrorData } from '../core/errors';
+import { MemoryManager } from '../core/memory-manager';
+import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
+import { InMemoryStore } from '../store/in-memory-store';
+import { UsageError } from './errors';
+import { Judge } from './judge';
+import { Limiter } from './limiter';
+import type { LocomoConversation, LocomoQuestion, LocomoTurn } from './loaders/locomo';
+import {
+  bleu1,
+  isAbstention,
+  LOCOMO_CATEGORIES,
+  locomoF1,
+  mem0F1,
+  type LocomoCategory,
+  type LocomoCategoryName,
+} from './metrics';
+import {
+  appendJsonLines,
+  barChartSvg,
+  markdownTable,
+  meanByGroup,
+  readJsonLinesLog,
+  sealJsonLinesLog,
+  writeText,
+  type MetricByGroup,
+} from './report';
+import { turnMemoryText } from './retrieval';
+
+/** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
+export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
+
+/** The settings a results directory is pinned to (`run.json`). */
+export interface LocomoRunConfig {
+  dataset: string;
+  model: string;
+  method: LocomoMethod;
+  judgeModel: string | null;
+  embedder: string | null;
+  includeAdversarial: boolean;
+}
+
+/** One scored question, as logged in `questions.jsonl`. */
+export interface LocomoRecord {
+  id: string;
+  conversationId: string;
+  category: LocomoCategory;
+  categoryName: LocomoCategoryName;
+  question: string;
+  gold: string;
+  prediction: string;
+  /** Memory-R1 / mem0 protocol F1. */
+  f1: number;
+  /** LoCoMo-protocol F1. */
+  f1Locomo: number;
+  bleu1: number;
+  judge: 'CORRECT' | 'WRONG' | null;
+  /** Texts of the memories the Answer Agent said it used (empty for full-context). */
+  usedMemories: string[];
+  candidates: number;
+  raw: string;
+  /** Why the judge gave no verdict (the answer is kept; a rerun asks the judge again). */
+  judgeError?: string;
+}
+
+/** A question that failed (model error), logged so a rerun retries it. */
+interface FailedRecord {
+  id: string;
+  error: ErrorData;
+}
+
+/** `summary.json` of a LoCoMo run: scores per category (and overall) for each metric, and question counts. */
+export interface LocomoSummary {
+  f1: MetricByGroup;
+  f1_locomo: MetricByGroup;
+  bleu1: MetricByGroup;
+  judge: MetricByGroup | null;
+  count: Record<string, number>;
+}
+
+/** Progress of a run: units are ingested turns plus answered questions. */
+export interface LocomoProgress {
+  done: number;
+  total: number;
+  phase: 'ingest' | 'answer';
+}
+
+/** Options of `runLocomo`. */
+export interface LocomoRunOptions extends CallOptions {
+  config: LocomoRunConfig;
+  /** Conversations of the chosen split. */
+  conversations: LocomoConversation[];
+  /** At most this many questions (in file order), after the category filter. */
+  limit?: number;
+  model: ChatModel;
+  judgeModel?: ChatModel;
+  embedder?: Embedder;
+  /** Model calls in flight at once. Default 4. */
+  concurrency?: number;
+  outDir: string;
+  onProgress?: (progress: LocomoProgress) => void;
+  onWarning?: (message: string) => void;
+}
+
+/** What a run did. */
+export interface LocomoRunResult {
+  summary: LocomoSummary;
+  records: LocomoRecord[];
+  /** Questions answered in this run (the rest came from the log). */
+  answeredNow: number;
+  failed: FailedRecord[];
+  /** Memory Manager turns that failed even after one retry (their facts are missing from memory). */
+  ingestFailures: number;
+  aborted: boolean;
+}
+
+/** Categories in the order of the Memory-R1 tables. */
+const CATEGORY_ORDER: LocomoCategoryName[] = [
+  'single-hop',
+  'multi-hop',
+  'open-domain',
+  'temporal',
+  'adversarial',
+];
+
+/** The gold the judge sees for an adversarial question: the premise is false, so "not mentioned" is right. */
+const ADVERSARIAL_GOLD = 'Not mentioned in the conversation (the question asks about something never said).';
+
+/** Consecutive model failures after which the run stops: the server is down or misconfigured. */
+const MAX_CONSECUTIVE_FAILURES = 8;
+
+/** The text a turn is ingested as: its words plus the caption of a shared image. */
+function turnText(turn: LocomoTurn): string {
+  return turn.imageCaption ? `${turn.text} [shared an image: ${turn.imageCaption}]` : turn.text;
+}
+
+/** Human-readable session date for prompts (the file's own wording). */
+function sessionLabel(conversation: LocomoConversation, session: number): string {
+  return conversation.sessions.find((s) => s.index === session)?.dateTime ?? `session ${session}`;
+}
+
+/** Turn times: the session's, else the previous session's, else 0 (the loader warned about undated sessions). */
+function turnTimes(conversation: LocomoConversation): Map<string, number> {
+  const times = new Map<string, number>();
+  let last = 0;
+  for (const s of conversation.sessions) {
+    if (s.time !== undefined) last = s.time;
+    for (const t of s.turns) times.set(t.diaId, last);
+  }
+  return times;
+}
+
+function endTime(conversation: LocomoConversation): number | undefined {
+  return [...conversation.sessions].reverse().find((s) => s.time !== undefined)?.time;
+}
+
+const FULL_CONTEXT_INSTRUCTIONS =
+  'You answer questions about a long conversation between two people, shown below session by session with ' +
+  'dates. Answer from the conversation only, in a short phrase of at most six words, with absolute dates where ' +
+  'the question asks when. If the conversation does not say, answer "Not mentioned in the conversation". ' +
+  'Write the answer after "**Answer:**".';
+
+function fullContextMessages(conversation: LocomoConversation, question: string): ChatMessage[] {
+  const transcript = conversation.sessions
+    .map((s) => {
+      const lines = s.turns.map((t) => `${t.speaker}: ${turnText(t)}`);
+      return `Session ${s.index} (${s.dateTime ?? 'undated'}):\n${lines.join('\n')}`;
+    })
+    .join('\n\n');
+  return [
+    { role: 'system', content: FULL_CONTEXT_INSTRUCTIONS },
+    { role: 'user', content: `${transcript}\n\nQuestion: ${question}` },
+  ];
+}
+
+/** Scores one prediction; adversarial questions count 1 on every metric when the answer declines. */
+export function scoreLocomo(
+  question: Pick<LocomoQuestion, 'category' | 'answer'>,
+  prediction: string,
+): { f1: number; f1Locomo: number; bleu1: number } {
+  if (question.category === 5) {
+    const v = isAbstention(prediction) ? 1 : 0;
+    return { f1: v, f1Locomo: v, bleu1: v };
+  }
+  return {
+    f1: mem0F1(prediction, question.answer),
+    f1Locomo: locomoF1(prediction, question.answer, question.category),
+    bleu1: bleu1(prediction, question.answer),
+  };
+}
+
+/** Summarizes records per category (in the Memory-R1 table order) and overall. */
+export function summarizeLocomo(records: readonly LocomoRecord[], withJudge: boolean): LocomoSummary {
+  const groups = CATEGORY_ORDER.filter((c) => records.some((r) => r.categoryName === c));
+  const by = (value: (r: LocomoRecord) => number | null) =>
+    meanByGroup(records, (r) => r.categoryName, value, groups);
+  const count: Record<string, number> = { overall: records.length };
+  for (const g of groups) count[g] = records.filter((r) => r.categoryName === g).length;
+  return {
+    f1: by((r) => r.f1),
+    f1_locomo: by((r) => r.f1Locomo),
+    bleu1: by((r) => r.bleu1),
+    judge: withJudge ? by((r) => (r.judge === null ? null : r.judge === 'CORRECT' ? 1 : 0)) : null,
+    count,
+  };
+}
+
+function isRecord(value: unknown): value is LocomoRecord {
+  const v = value as Partial<LocomoRecord> | null;
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.prediction === 'string';
+}
+
+async function checkRunConfig(outDir: string, config: LocomoRunConfig): Promise<void> {
+  const file = join(outDir, 'run.json');
+  let previous: Partial<LocomoRunConfig> | undefined;
+  try {
+    previous = JSON.parse(await readFile(file, 'utf8')) as Partial<LocomoRunConfig>;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ENOENT') {
+      throw new UsageError(`${file} is unreadable; delete it or choose another --out directory.`);
+    }
+  }
+  if (previous) {
+    const keys = Object.keys(config) as (keyof LocomoRunConfig)[];
+    const changed = keys.filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(config[k]));
+    if (changed.length > 0) {
+      throw new UsageError(
+        `${outDir} holds results of a run with other settings (${changed
+          .map((k) => `${k}: ${JSON.stringify(previous[k])} now ${JSON.stringify(config[k])}`)
+          .join('; ')}). Choose another --out directory, or delete it to start over.`,
+      );
+    }
+  }
+  await writeText(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** A conversation's saved memory bank: the store export, and whether every turn was processed. */
+interface SavedBank {
+  complete: boolean;
+  memory: unknown;
+}
+
+async function loadBank(file: string): Promise<SavedBank | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<SavedBank>;
+    return typeof parsed.complete === 'boolean'
+      ? { complete: parsed.complete, memory: parsed.memory }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function saveBank(file: string, store: MemoryStore, complete: boolean): Promise<void> {
+  await writeText(file, JSON.stringify({ complete, memory: await store.export() }));
+}
+
+/** Embeds the memories that have no vector yet (banks restored from disk carry none). */
+async function backfillEmbeddings(
+  store: MemoryStore,
+  embedder: Embedder,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    const missing = await store.missingEmbeddings(embedder.id, 64);
+    if (missing.length === 0) return;
+    const vectors = await embedder.embed(
+      missing.map((m) => m.text),
+      'passage',
+      { signal },
+    );
+    await store.putEmbeddings(
+      embedder.id,
+      missing.map((m, i) => ({ text: m.text, vector: vectors[i]! })),
+    );
+  }
+}
+
+/** Runs the LoCoMo evaluation (see the module comment) and writes its reports to `outDir`. */
+export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult> {
+  const { config, outDir, signal } = opts;
+  const limiter = new Limiter(Math.max(1, opts.concurrency ?? 4));
+  await checkRunConfig(outDir, config);
+
+  let selected = opts.conversations.flatMap((c) =>
+    c.questions
+      .filter((q) => config.includeAdversarial || q.category !== 5)
+      .map((q) => ({ conversation: c, q })),
+  );
+  if (opts.limit !== undefined) selected = selected.slice(0, opts.limit);
+  const selectedIds = new Set(selected.map((s) => s.q.id));
+
+  const logFile = join(outDir, 'questions.jsonl');
+  await sealJsonLinesLog(logFile);
+  const log = await readJsonLinesLog(logFile);
+  if (log.torn > 0)
+    opts.onWarning?.(`${logFile}: ${log.torn} unreadable lines ignored (a crash cut them short).`);
+  const finished = new Map<string, LocomoRecord>();
+  for (const r of log.records) {
+    const id = (r as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') continue;
+    if (isRecord(r)) finished.set(id, r);
+    else finished.delete(id);
+  }
+  const pending = selected.filter((s) => !finished.has(s.q.id));
+  // Answers logged without a verdict (the judge failed, or the run stopped in between) only need the judge.
+  const toJudge = opts.judgeModel ? selected.filter((s) => finished.get(s.q.id)?.judge === null) : [];
+  const conversations = opts.conversations.filter(
+    (c) => pending.some((p) => p.conversation === c) || toJudge.some((p) => p.conversation === c),
+  );
+
+  const bankFile = (c: LocomoConversation) => join(outDir, 'memory', `${c.id}.json`);
+  const saved = new Map<string, SavedBank | undefined>();
+  for (const c of conversations)
+    saved.set(c.id, config.method === 'memory' ? await loadBank(bankFile(c)) : undefined);
+  const ingestTurns = (c: LocomoConversation) =>
+    config.method === 'memory' && pending.some((p) => p.conversation === c) && !saved.get(c.id)?.complete
+      ? c.sessions.reduce((n, s) => n + s.turns.length, 0)
+      : 0;
+  const total = pending.length + toJudge.length + conversations.reduce((n, c) => n + ingestTurns(c), 0);
+  let done = 0;
+  const tick = (phase: LocomoProgress['phase']) => {
+    done += 1;
+    opts.onProgress?.({ done, total, phase });
+  };
+  opts.onProgress?.({ done, total, phase: 'ingest' });
+
+  // A shared abort: the caller's signal, or too many consecutive model failures.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  let consecutiveFailures = 0;
+  let fatal: ErrorData | undefined;
+  const noteOutcome = (error: ErrorData | undefined) => {
+    consecutiveFailures = error ? consecutiveFailures + 1 : 0;
+    if (error && consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !fatal) {
+      fatal = error;
+      controller.abort(new DOMException('Too many consecutive model failures.', 'AbortError'));
+    }
+  };
+  const runSignal = controller.signal;
+
+  const judge = opts.judgeModel ? new Judge({ model: opts.judgeModel }) : undefined;
+  let answeredNow = 0;
+  const failed: FailedRecord[] = [];
+  let ingestFailures = 0;
+  let writeChain: Promise<void> = Promise.resolve();
+  const log1 = (record: unknown) => {
+    writeChain = writeChain.then(() => appendJsonLines(logFile, [record]));
+    return writeChain;
+  };
+
+  const ingest = async (c: LocomoConversation, store: MemoryStore): Promise<void> => {
+    const bank = saved.get(c.id);
+    if (bank) await store.import(bank.memory);
+    if (opts.embedder) await backfillEmbeddings(store, opts.embedder, runSignal);
+    if (config.method === 'rag-turns') {
+      // One batch per session, stamped with the session's date; the date is also in the text the agent sees.
+      for (const s of c.sessions) {
+        const texts = s.turns.map((t) => `[${sessionLabel(c, s.index)}] ${turnMemoryText(t)}`);
+        const vectors = opts.embedder
+          ? await opts.embedder.embed(texts, 'passage', { signal: runSignal })
+          : undefined;
+        await store.apply({
+          conversationId: c.id,
+          ...(s.time !== undefined && { time: s.time }),
+          ops: s.turns.map((t, i) => ({
+            op: 'ADD',
+            id: `${c.id}/${t.diaId}`,
+            text: texts[i]!,
+            speaker: t.speaker,
+          })),
+          ...(opts.embedder &&
+            vectors && {
+              embeddings: {
+                embedderId: opts.embedder.id,
+                vectors: texts.map((text, i) => ({ text, vector: vectors[i]! })),
+              },
+            }),
+        });
+      }
+      return;
+    }
+    if (config.method !== 'memory' || bank?.complete) return;
+    const manager = new MemoryManager({
+      model: opts.model,
+      store,
+      embedder: opts.embedder,
+      scope: 'conversation',
+    });
+    const times = turnTimes(c);
+    const context: ChatMessage[] = [];
+    try {
+      for (const s of c.sessions) {
+        for (const t of s.turns) {
+          throwIfAborted(runSignal);
+          const result = await limiter.run(() =>
+            manager.processTurn(
+              {
+                conversationId: c.id,
+                turnId: `${c.id}/${t.diaId}`,
+                speaker: t.speaker,
+                text: turnText(t),
+                time: times.get(t.diaId) ?? 0,
+                context: context.slice(-4),
+              },
+              { signal: runSignal },
+            ),
+          );
+          noteOutcome(result.status === 'failed' ? result.error : undefined);
+          context.push({ role: 'user', content: `${t.speaker}: ${turnText(t)}` });
+          tick('ingest');
+        }
+      }
+      const retried = await limiter.run(() => manager.retryFailed({ signal: runSignal }));
+      ingestFailures += retried.filter((r) => r.status === 'failed').length;
+      await saveBank(bankFile(c), store, true);
+    } catch (err) {
+      await saveBank(bankFile(c), store, false);
+      throw err;
+    }
+  };
+
+  /** Asks the judge about a logged answer; a judge failure keeps the answer (a rerun asks the judge again). */
+  const judgeRecord = async (record: LocomoRecord, q: LocomoQuestion): Promise<void> => {
+    if (!judge) return;
+    try {
+      const verdict = await limiter.run(() =>
+        judge.judgeLocomo(
+          {
+            question: q.question,
+            gold: q.category === 5 ? ADVERSARIAL_GOLD : q.answer,
+            prediction: record.prediction,
+          },
+          { signal: runSignal },
+        ),
+      );
+      const judged = { ...record, judge: verdict.label };
+      delete judged.judgeError;
+      await log1(judged);
+      finished.set(judged.id, judged);
+      noteOutcome(undefined);
+    } catch (err) {
+      if (isAbortError(err) || runSignal.aborted) throw err;
+      const error = toErrorData(err);
+      failed.push({ id: q.id, error });
+      await log1({ ...record, judgeError: error.message });
+      noteOutcome(error);
+    }
+  };
+
+  const answer = async (c: LocomoConversation, store: MemoryStore, q: LocomoQuestion): Promise<void> => {
+    throwIfAborted(runSignal);
+    let record: LocomoRecord;
+    try {
+      const { prediction, raw, usedMemories, candidates } = await limiter.run(async () => {
+        if (config.method === 'full-context') {
+          const result = await opts.model.complete(
+            { messages: fullContextMessages(c, q.question), temperature: 0, maxTokens: 256 },
+            { signal: runSignal },
+          );
+          return {
+            prediction: parseAnswer(result.text, 'benchmark').answer,
+            raw: result.text,
+            usedMemories: [],
+            candidates: 0,
+          };
+        }
+        const agent = new AnswerAgent({ model: opts.model, store, embedder: opts.embedder });
+        const time = endTime(c);
+        const result = await agent.answer(
+          {
+            question: q.question,
+            mode: 'benchmark',
+            conversationId: c.id,
+            ...(time !== undefined && { time }),
+          },
+          { signal: runSignal },
+        );
+        return {
+          prediction: result.answer,
+          raw: result.raw,
+          usedMemories: result.usedMemories.map((m) => m.text),
+          candidates: result.candidates.length,
+        };
+      });
+      record = {
+        id: q.id,
+        conversationId: c.id,
+        category: q.category,
+        categoryName: LOCOMO_CATEGORIES[q.category],
+        question: q.question,
+        gold: q.answer,
+        prediction,
+        ...scoreLocomo(q, prediction),
+        judge: null,
+        usedMemories,
+        candidates,
+        raw,
+      };
+      // Logged before judging, so a judge failure or an abort never costs the answer.
+      await log1(record);
+      finished.set(record.id, record);
+      answeredNow += 1;
+      noteOutcome(undefined);
+    } catch (err) {
+      if (isAbortError(err) || runSignal.aborted) throw err;
+      const failure = { id: q.id, error: toErrorData(err) };
+      failed.push(failure);
+      await log1(failure);
+      noteOutcome(failure.error);
+      tick('answer');
+      return;
+    }
+    await judgeRecord(record, q);
+    tick('answer');
+  };
+
+  const runConversation = async (c: LocomoConversation) => {
+    const questions = pending.filter((p) => p.conversation === c).map((p) => p.q);
+    const unjudged = toJudge.filter((p) => p.conversation === c);
+    const results = await Promise.allSettled(
+      unjudged.map(async (p) => {
+        await judgeRecord(finished.get(p.q.id)!, p.q);
+        tick('answer');
+      }),
+    );
+    if (questions.length > 0) {
+      const store = new InMemoryStore();
+      await ingest(c, store);
+      results.push(...(await Promise.allSettled(questions.map((q) => answer(c, store, q)))));
+    }
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+  };
+
+  let aborted = false;
+  try {
+    const outcomes = await Promise.allSettled(conversations.map(runConversation));
+    await writeChain;
+    const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+      ?.reason as unknown;
+    if (error !== undefined) {
+      if (!isAbortError(error) && !runSignal.aborted) throw error;
+      aborted = true;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (fatal) {
+    opts.onWarning?.(
+      `Stopped after ${MAX_CONSECUTIVE_FAILURES} consecutive model failures; the last one: ${fatal.message}`,
+    );
+  }
+
+  const records = [...finished.values()].filter((r) => selectedIds.has(r.id));
+  const summary = summarizeLocomo(records, judge !== undefined);
+  await writeReports(outDir, config, summary, {
+    failed: failed.length,
+    ingestFailures,
+    aborted: aborted || !!fatal,
+  });
+  return {
+    summary,
+    records,
+    answeredNow,
+    failed,
+    ingestFailures,
+    aborted: aborted || !!fatal,
+  };
+}
+
+async function writeReports(
+  outDir: string,
+  config: LocomoRunConfig,
+  summary: LocomoSummary,
+  status: { failed: number; ingestFailures: number; aborted: boolean },
+): Promise<void> {
+  const groups = ['overall', ...CATEGORY_ORDER.filter((c) => summary.count[c] !== undefined)];
+  const rows = [
+    { name: 'F1 (Memory-R1 / mem0)', values: summary.f1 },
+    { name: 'BLEU-1', values: summary.bleu1 },
+    ...(summary.judge ? [{ name: 'LLM-as-a-Judge', values: summary.judge }] : []),
+    { name: 'F1 (LoCoMo protocol)', values: summary.f1_locomo },
+  ];
+  const md = [
+    `# LoCoMo: ${config.model} (${config.method})`,
+    '',
+    `Dataset: \`${config.dataset}\`. Judge: ${config.judgeModel ?? 'none'}. Embedder: ${config.embedder ?? 'none (lexical retrieval)'}. ` +
+      `Adversarial questions: ${config.includeAdversarial ? 'included' : 'excluded'}. Scores in %.`,
+    '',
+    markdownTable(groups, rows),
+    '',
+    `Questions: ${groups.map((g) => `${g} ${summary.count[g] ?? 0}`).join(', ')}.`,
+    ...(status.failed > 0
+      ? ['', `${status.failed} questions failed in this run (a rerun retries them).`]
+      : []),
+    ...(status.ingestFailures > 0
+      ? ['', `${status.ingestFailures} turns could not be turned into memories (model output invalid twice).`]
+      : []),
+    ...(status.aborted
+      ? ['', 'The run was stopped before the end; rerun the same command to continue.']
+      : []),
+    '',
+  ].join('\n');
+  await writeText(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeText(join(outDir, 'summary.md'), md);
+  await writeText(
+    join(outDir, 'summary.svg'),
+    barChartSvg({ title: `LoCoMo: ${config.model} (${config.method})`, groups, series: rows }),
+  );
+}

@@ -1,3 +1,44 @@
 /** Public API of Memory-R1 Web's core library (Node and browser): agents, stores and model clients. */
 export type * from './core/types';
 export * from './core/errors';
+export { OpenAICompatibleChatModel } from './llm/openai-compatible';
+export * from './llm/errors';
+export { MemoryManager, resolveOperations } from './core/memory-manager';
+export type {
+  MemoryManagerOptions,
+  MemoryScope,
+  ProcessTurnOptions,
+  ProcessTurnResult,
+  RejectedOperation,
+  TurnInput,
+  TurnStage,
+} from './core/memory-manager';
+export { AnswerAgent } from './core/answer-agent';
+export type {
+  AnswerAgentOptions,
+  AnswerCandidate,
+  AnswerEvent,
+  AnswerInput,
+  AnswerResult,
+} from './core/answer-agent';
+export type { AnswerMode } from './core/prompts/answer-agent';
+export {
+  MEMORY_FACTS,
+  MEMORY_OPERATIONS,
+  memoryFactsSchema,
+  memoryOperationsSchema,
+  MAX_FACTS_PER_TURN,
+  MAX_FACT_CHARS,
+  MAX_MEMORY_CHARS,
+  MAX_OPERATIONS,
+} from './core/schemas';
+export type { DecidedOperation, MemoryFacts, MemoryOperations, StructuredOutputSpec } from './core/schemas';
+export { completeStructured, extractJson, parseStructured } from './core/structured-output';
+export { TokenCounter, estimateTokens, packPrompt } from './core/token-budget';
+export { ScriptedChatModel } from './testing/scripted-chat-model';
+export type {
+  ScriptedChatModelOptions,
+  ScriptedReply,
+  ScriptedResponder,
+} from './testing/scripted-chat-model';
+export { InMemoryStore } from './store/in-memory-store';

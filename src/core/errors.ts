@@ -50,6 +50,13 @@ export class ImportError extends AppError {
   }
 }
 
+/** A prompt's fixed parts (instructions, schema) do not fit the model's context window minus reserved output. */
+export class PromptTooLargeError extends AppError {
+  constructor(message: string) {
+    super('prompt-too-large', message);
+  }
+}
+
 /** Storage is full; nothing partial was written. */
 export class QuotaError extends AppError {
   constructor(

@@ -1,0 +1,480 @@
+/**
+ * The Memory Manager of Memory-R1: after each turn it extracts self-contained facts (`memory_facts`), retrieves
+ * the memories related to each fact, asks the model once which operations to apply (`memory_operations`, with
+ * existing memories under short aliases), maps the aliases back, rejects invalid operations one by one and
+ * applies the rest as a single batch. A failure (model error, output invalid after one repair, a batch the store
+ * refuses) applies nothing and is recorded with the raw output so the turn can be retried; an abort records
+ * nothing. Re-processing a turn that was applied changes nothing.
+ */
+import { isAbortError, throwIfAborted, toErrorData, type ErrorData, ModelOutputError } from './errors';
+import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
+import { MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
+import { completeStructured } from './structured-output';
+import { DEFAULT_CONTEXT_WINDOW, packPrompt, promptBudget, TokenCounter } from './token-budget';
+import type {
+  AppliedOp,
+  CallOptions,
+  ChatMessage,
+  ChatModel,
+  Embedder,
+  MemoryFilter,
+  MemoryRecord,
+  MemoryStore,
+  StoreOp,
+  TurnFailure,
+} from './types';
+
+/**
+ * Tokens kept free for the Memory Manager's JSON: a full decision (up to 12 facts of 300 characters, each becoming
+ * an ADD or UPDATE) needs about a thousand; a reply cut off by the limit would be invalid and lost.
+ */
+export const MANAGER_RESERVED_OUTPUT = 1024;
+
+/** Which memories a turn's facts are compared with: the speaker's, the conversation's, or all. */
+export type MemoryScope = 'speaker' | 'conversation' | 'all';
+
+/** Options of `MemoryManager`; defaults are stated beside each field. */
+export interface MemoryManagerOptions {
+  model: ChatModel;
+  store: MemoryStore;
+  /** Enables dense retrieval and stores embeddings of written texts. */
+  embedder?: Embedder;
+  /** Related memories retrieved per fact. Default 5. */
+  relatedPerFact?: number;
+  /** Most related memories shown to the decision call. Default 30. */
+  maxRelated?: number;
+  /** Earlier messages of the conversation shown to extraction. Default 4. */
+  contextTurns?: number;
+  /** Which memories facts are compared with. Default `all` (memories are about the user across conversations). */
+  scope?: MemoryScope;
+  /** Model context window in tokens. Default: the model's, else 4,096. */
+  contextWindow?: number;
+  /** Tokens reserved for the model's JSON reply. Default `MANAGER_RESERVED_OUTPUT` (1,024). */
+  reservedOutput?: number;
+  /** Sampling temperature of both calls. Default 0. */
+  temperature?: number;
+  /** IANA time zone the prompts show times in. Default `UTC`. */
+  timeZone?: string;
+}
+
+/** One turn to process. `time` is epoch milliseconds. */
+export interface TurnInput {
+  conversationId: string;
+  turnId: string;
+  speaker: string;
+  text: string;
+  time: number;
+  /** Earlier messages, oldest first; the last `contextTurns` help resolve references. */
+  context?: ChatMessage[];
+}
+
+/** The stages of processing a turn, reported as they start. */
+export type TurnStage = 'extract' | 'retrieve' | 'decide' | 'apply';
+
+/** Options of one `processTurn` call. */
+export interface ProcessTurnOptions extends CallOptions {
+  onStage?: (stage: TurnStage) => void;
+}
+
+/** An operation the model proposed that was not applied, and why. */
+export interface RejectedOperation {
+  op: unknown;
+  reason: string;
+}
+
+/** What processing one turn did. */
+export interface ProcessTurnResult {
+  status: 'applied' | 'failed' | 'skipped';
+  facts: string[];
+  batchId?: string;
+  operations: AppliedOp[];
+  rejected: RejectedOperation[];
+  error?: ErrorData;
+}
+
+/** Failure of one stage, with the raw model output when there was one. */
+class StageFailure extends Error {
+  constructor(
+    readonly stage: TurnFailure['stage'],
+    readonly original: unknown,
+  ) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+const normalize = (text: string): string => text.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/** The Memory-R1 Memory Manager (see the module comment). */
+export class MemoryManager {
+  private readonly model: ChatModel;
+  private readonly store: MemoryStore;
+  private readonly embedder?: Embedder;
+  private readonly relatedPerFact: number;
+  private readonly maxRelated: number;
+  private readonly contextTurns: number;
+  private readonly scope: MemoryScope;
+  private readonly budget: number;
+  private readonly reservedOutput: number;
+  private readonly temperature: number;
+  private readonly timeZone?: string;
+  private readonly counter: TokenCounter;
+
+  constructor(options: MemoryManagerOptions) {
+    this.model = options.model;
+    this.store = options.store;
+    this.embedder = options.embedder;
+    this.relatedPerFact = options.relatedPerFact ?? 5;
+    this.maxRelated = options.maxRelated ?? 30;
+    this.contextTurns = options.contextTurns ?? 4;
+    this.scope = options.scope ?? 'all';
+    this.reservedOutput = options.reservedOutput ?? MANAGER_RESERVED_OUTPUT;
+    this.budget = promptBudget(
+      options.contextWindow ?? options.model.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+      this.reservedOutput,
+    );
+    this.temperature = options.temperature ?? 0;
+    this.timeZone = options.timeZone;
+    this.counter = new TokenCounter(options.model);
+  }
+
+  /**
+   * Extracts, retrieves, decides and applies one turn's memory operations. Never throws for model or store
+   * failures (they come back as `status: 'failed'` and are recorded for `retryFailed`); rethrows an abort.
+   */
+  async processTurn(turn: TurnInput, opts: ProcessTurnOptions = {}): Promise<ProcessTurnResult> {
+    const { signal } = opts;
+    throwIfAborted(signal);
+    const existing = await this.store.findTurn(turn.turnId);
+    if (existing) {
+      await this.store.clearFailure(turn.turnId);
+      return { status: 'skipped', facts: [], batchId: existing.batchId, operations: [], rejected: [] };
+    }
+    let facts: string[] = [];
+    try {
+      opts.onStage?.('extract');
+      facts = await this.extract(turn, signal);
+      opts.onStage?.('retrieve');
+      const related = facts.length > 0 ? await this.retrieve(turn, facts, signal) : [];
+      let ops: StoreOp[] = [];
+      let rejected: RejectedOperation[] = [];
+      if (facts.length > 0) {
+        opts.onStage?.('decide');
+        ({ ops, rejected } = await this.decide(turn, facts, related, signal));
+      }
+      opts.onStage?.('apply');
+      const applied = await this.apply(turn, ops, signal);
+      await this.store.clearFailure(turn.turnId);
+      return {
+        status: applied.duplicate ? 'skipped' : 'applied',
+        facts,
+        batchId: applied.batchId,
+        operations: applied.duplicate ? [] : applied.applied,
+        rejected,
+      };
+    } catch (err) {
+      const failure = err instanceof StageFailure ? err : new StageFailure('apply', err);
+      if (isAbortError(failure.original)) throw failure.original;
+      throwIfAborted(signal);
+      const error = toErrorData(failure.original);
+      await this.recordFailure(turn, failure, error);
+      return { status: 'failed', facts, operations: [], rejected: [], error };
+    }
+  }
+
+  /**
+   * Reprocesses every recorded failure, oldest first, reporting `(done, total)` after each; returns the results
+   * in the same order. Turns applied meanwhile are skipped and their failure cleared.
+   */
+  async retryFailed(
+    opts: CallOptions & { onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<ProcessTurnResult[]> {
+    const failures = await this.store.failures();
+    const results: ProcessTurnResult[] = [];
+    for (const f of failures) {
+      throwIfAborted(opts.signal);
+      results.push(
+        await this.processTurn(
+          {
+            conversationId: f.conversationId ?? '',
+            turnId: f.turnId,
+            speaker: f.speaker ?? 'user',
+            text: f.text,
+            time: f.turnTime,
+          },
+          { signal: opts.signal },
+        ),
+      );
+      opts.onProgress?.(results.length, failures.length);
+    }
+    return results;
+  }
+
+  private async extract(turn: TurnInput, signal: AbortSignal | undefined): Promise<string[]> {
+    if (turn.text.trim() === '') return [];
+    try {
+      const context = this.contextTurns > 0 ? (turn.context ?? []).slice(-this.contextTurns) : [];
+      const packed = await packPrompt<never>({
+        counter: this.counter,
+        budget: this.budget,
+        memories: [],
+        turns: context,
+        text: turn.text,
+        textShare: 0.8,
+        turnShare: 1,
+        render: ({ turns, text }) =>
+          buildExtractionMessages({
+            speaker: turn.speaker,
+            text,
+            time: turn.time,
+            context: turns,
+            timeZone: this.timeZone,
+          }),
+      });
+      const { value } = await completeStructured(this.model, packed.messages, MEMORY_FACTS, {
+        signal,
+        temperature: this.temperature,
+        maxTokens: this.reservedOutput,
+      });
+      const seen = new Set<string>();
+      return value.facts
+        .map((f) => f.trim())
+        .filter((f) => {
+          const key = normalize(f);
+          if (key === '' || seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
+    } catch (err) {
+      throw new StageFailure('extract', err);
+    }
+  }
+
+  private scopeFilter(turn: TurnInput): MemoryFilter {
+    if (this.scope === 'speaker') return { speaker: turn.speaker };
+    if (this.scope === 'conversation') return { conversationId: turn.conversationId };
+    return {};
+  }
+
+  /** Related memories for all facts, merged rank by rank across facts so each fact is represented. */
+  private async retrieve(
+    turn: TurnInput,
+    facts: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<MemoryRecord[]> {
+    try {
+      const vectors = this.embedder ? await this.embedder.embed(facts, 'query', { signal }) : undefined;
+      const filter = this.scopeFilter(turn);
+      const perFact = await Promise.all(
+        facts.map((text, i) =>
+          this.store.search(
+            {
+              ...filter,
+              text,
+              vector: vectors?.[i],
+              embedderId: vectors ? this.embedder?.id : undefined,
+              limit: this.relatedPerFact,
+            },
+            { signal },
+          ),
+        ),
+      );
+      const merged = new Map<string, MemoryRecord>();
+      for (let rank = 0; rank < this.relatedPerFact && merged.size < this.maxRelated; rank++) {
+        for (const hits of perFact) {
+          const hit = hits[rank];
+          if (hit && !merged.has(hit.memory.id) && merged.size < this.maxRelated) {
+            merged.set(hit.memory.id, hit.memory);
+          }
+        }
+      }
+      return [...merged.values()];
+    } catch (err) {
+      throw new StageFailure('decide', err);
+    }
+  }
+
+  /**
+   * The decision messages `processTurn` would send for a turn whose facts are known: the related memories are
+   * retrieved and packed under aliases ("0", "1", ...: indices into `shown`). RL datasets record these exact
+   * messages; nothing is applied.
+   */
+  async buildDecisionRequest(
+    turn: TurnInput,
+    facts: string[],
+    opts: CallOptions = {},
+  ): Promise<{ messages: ChatMessage[]; shown: MemoryRecord[] }> {
+    try {
+      const related = facts.length > 0 ? await this.retrieve(turn, facts, opts.signal) : [];
+      return await this.packDecision(turn, facts, related);
+    } catch (err) {
+      throw err instanceof StageFailure ? err.original : err;
+    }
+  }
+
+  private async packDecision(
+    turn: TurnInput,
+    facts: string[],
+    related: MemoryRecord[],
+  ): Promise<{ messages: ChatMessage[]; shown: MemoryRecord[] }> {
+    const aliasOf = (i: number): AliasedMemory => ({ id: String(i), text: related[i]!.text });
+    const packed = await packPrompt<number>({
+      counter: this.counter,
+      budget: this.budget,
+      memories: related.map((_, i) => i),
+      render: ({ memories }) =>
+        buildDecisionMessages({
+          facts,
+          memories: memories.map(aliasOf),
+          speaker: turn.speaker,
+          time: turn.time,
+          timeZone: this.timeZone,
+        }),
+    });
+    return { messages: packed.messages, shown: packed.memories.map((i) => related[i]!) };
+  }
+
+  private async decide(
+    turn: TurnInput,
+    facts: string[],
+    related: MemoryRecord[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ ops: StoreOp[]; rejected: RejectedOperation[] }> {
+    let shown: MemoryRecord[];
+    let decided: DecidedOperation[];
+    try {
+      const packed = await this.packDecision(turn, facts, related);
+      shown = packed.shown;
+      const result = await completeStructured(this.model, packed.messages, MEMORY_OPERATIONS, {
+        signal,
+        temperature: this.temperature,
+        maxTokens: this.reservedOutput,
+      });
+      decided = result.value.operations;
+    } catch (err) {
+      throw new StageFailure('decide', err);
+    }
+    return resolveOperations(decided, shown, turn);
+  }
+
+  private async apply(turn: TurnInput, ops: StoreOp[], signal: AbortSignal | undefined) {
+    try {
+      const texts = [...new Set(ops.flatMap((op) => (op.op === 'DELETE' ? [] : [op.text])))];
+      const vectors =
+        this.embedder && texts.length > 0
+          ? await this.embedder.embed(texts, 'passage', { signal })
+          : undefined;
+      throwIfAborted(signal);
+      return await this.store.apply(
+        {
+          turnId: turn.turnId,
+          conversationId: turn.conversationId,
+          speaker: turn.speaker,
+          modelId: this.model.id,
+          time: turn.time,
+          ops,
+          embeddings:
+            this.embedder && vectors
+              ? {
+                  embedderId: this.embedder.id,
+                  vectors: texts.map((text, i) => ({ text, vector: vectors[i]! })),
+                }
+              : undefined,
+        },
+        { signal },
+      );
+    } catch (err) {
+      throw new StageFailure('apply', err);
+    }
+  }
+
+  private async recordFailure(turn: TurnInput, failure: StageFailure, error: ErrorData): Promise<void> {
+    const previous = (await this.store.failures()).find((f) => f.turnId === turn.turnId);
+    await this.store.recordFailure({
+      turnId: turn.turnId,
+      conversationId: turn.conversationId,
+      speaker: turn.speaker,
+      text: turn.text,
+      turnTime: turn.time,
+      stage: failure.stage,
+      code: error.code,
+      message: error.message,
+      rawOutput: failure.original instanceof ModelOutputError ? failure.original.rawOutput : undefined,
+      modelId: this.model.id,
+      time: Date.now(),
+      attempts: (previous?.attempts ?? 0) + 1,
+    });
+  }
+}
+
+/**
+ * Maps the model's operations (aliases) back to store operations and rejects the invalid ones: unknown alias,
+ * ADD/UPDATE without text, DELETE/UPDATE/NOOP without id, several changes to one memory (all of them are rejected,
+ * since the model contradicted itself), and ADDs that repeat a shown memory or an earlier ADD. An UPDATE that
+ * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing.
+ */
+export function resolveOperations(
+  decided: readonly DecidedOperation[],
+  shown: readonly MemoryRecord[],
+  turn: Pick<TurnInput, 'speaker' | 'conversationId'>,
+): { ops: StoreOp[]; rejected: RejectedOperation[] } {
+  const rejected: RejectedOperation[] = [];
+  const byAlias = new Map(shown.map((m, i) => [String(i), m]));
+  const shownTexts = new Map(shown.map((m, i) => [normalize(m.text), String(i)]));
+  const changesPerAlias = new Map<string, number>();
+  for (const d of decided) {
+    const alias = d.id?.trim();
+    if (d.op !== 'ADD' && d.op !== 'NOOP' && alias !== undefined && byAlias.has(alias)) {
+      changesPerAlias.set(alias, (changesPerAlias.get(alias) ?? 0) + 1);
+    }
+  }
+  const ops: StoreOp[] = [];
+  const addedTexts = new Set<string>();
+  for (const d of decided) {
+    const alias = d.id?.trim() || undefined;
+    const text = d.text?.trim() || undefined;
+    const reject = (reason: string) => rejected.push({ op: d, reason });
+    if (d.op === 'ADD') {
+      if (text === undefined) {
+        reject('ADD without text');
+        continue;
+      }
+      const key = normalize(text);
+      const same = shownTexts.get(key);
+      if (same !== undefined) {
+        reject(`ADD repeats existing memory ${same}`);
+        continue;
+      }
+      if (addedTexts.has(key)) {
+        reject('ADD repeats an earlier ADD of this turn');
+        continue;
+      }
+      addedTexts.add(key);
+      ops.push({ op: 'ADD', text, speaker: turn.speaker, conversationId: turn.conversationId });
+      continue;
+    }
+    if (alias === undefined) {
+      reject(`${d.op} without id`);
+      continue;
+    }
+    const memory = byAlias.get(alias);
+    if (memory === undefined) {
+      reject(`${d.op} names unknown memory id "${alias}"`);
+      continue;
+    }
+    if (d.op === 'NOOP') continue;
+    if ((changesPerAlias.get(alias) ?? 0) > 1) {
+      reject(`conflicting operations on memory ${alias}`);
+      continue;
+    }
+    if (d.op === 'DELETE') {
+      ops.push({ op: 'DELETE', id: memory.id });
+      continue;
+    }
+    if (text === undefined) {
+      reject('UPDATE without text');
+      continue;
+    }
+    if (text !== memory.text) ops.push({ op: 'UPDATE', id: memory.id, text });
+  }
+  return { ops, rejected };
+}

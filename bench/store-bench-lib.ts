@@ -1,0 +1,278 @@
+/**
+ * Measurement code for the memory-store benchmarks, shared by the Node runner (bench/store.bench.ts) and the
+ * Chromium runner. Pure TypeScript over `performance.now()`: no Node or DOM imports. Every figure is reported as
+ * one flat JSON-serializable object through a callback, so each runner decides how to print it.
+ *
+ * Stable API: `benchSearch(opts, report)`, `benchApply(opts, report)`, `naiveTopK`, `buildHybridIndex`, `timeInterleaved`,
+ * `syntheticCorpus`, `timeIt`, `mulberry32`, `Figure`.
+ */
+import type { MemoryStore, StoreOp } from '../src/core/types';
+import { HybridIndex } from '../src/store/hybrid-search';
+
+/** One measured figure, printed as one JSON line. */
+export type Figure = Record<string, string | number>;
+
+/**
+ * A small seeded PRNG (Mulberry32), so every run measures the same data.
+ * @example mulberry32(1)() // => 0.6270739405881613
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = 'ka lo mi ne ru sa te vi do ba fe gu hi jo ma ni po re si tu wa ye zo'.split(' ');
+
+/** A synthetic corpus: `n` memory texts over a ~2,000-word vocabulary (with numbers and dates) and unit vectors. */
+export function syntheticCorpus(
+  n: number,
+  dims: number,
+  seed = 1,
+): { ids: string[]; texts: string[]; vectors: Float32Array[]; vocabulary: string[]; rand: () => number } {
+  const rand = mulberry32(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const vocabulary = Array.from({ length: 2000 }, () => pick(SYLLABLES) + pick(SYLLABLES) + pick(SYLLABLES));
+  const ids: string[] = [];
+  const texts: string[] = [];
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    ids.push(`m${i}`);
+    const words = Array.from({ length: 8 + Math.floor(rand() * 8) }, () => pick(vocabulary));
+    if (rand() < 0.3) words.push(`${1 + Math.floor(rand() * 28)} May ${2015 + Math.floor(rand() * 10)}`);
+    texts.push(words.join(' '));
+    const v = new Float32Array(dims);
+    let norm = 0;
+    for (let d = 0; d < dims; d++) {
+      v[d] = rand() * 2 - 1;
+      norm += v[d]! * v[d]!;
+    }
+    for (let d = 0; d < dims; d++) v[d]! /= Math.sqrt(norm);
+    vectors.push(v);
+  }
+  return { ids, texts, vectors, vocabulary, rand };
+}
+
+/** Times `fn` `iterations` times after `warmup` untimed runs; returns p50/p95/mean in milliseconds. */
+export async function timeIt(
+  fn: (i: number) => unknown,
+  iterations: number,
+  warmup = 5,
+): Promise<{ p50Ms: number; p95Ms: number; meanMs: number }> {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await fn(i);
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    p50Ms: round(at(0.5)),
+    p95Ms: round(at(0.95)),
+    meanMs: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+  };
+}
+
+/**
+ * Times several functions on the same inputs, interleaved (iteration i runs each of them once), so load drift on
+ * a shared machine hits them alike. `runs[name]` caps how many iterations that function joins (for slow baselines).
+ */
+export async function timeInterleaved(
+  fns: Record<string, (i: number) => unknown>,
+  iterations: number,
+  options: { warmup?: number; runs?: Record<string, number> } = {},
+): Promise<Record<string, { p50Ms: number; p95Ms: number; meanMs: number; samples: number }>> {
+  const names = Object.keys(fns);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < (options.warmup ?? 5); i++) for (const n of names) await fns[n]!(i);
+  for (let i = 0; i < iterations; i++) {
+    for (const n of names) {
+      if (i >= (options.runs?.[n] ?? iterations)) continue;
+      const start = performance.now();
+      await fns[n]!(i);
+      samples[n]!.push(performance.now() - start);
+    }
+  }
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return Object.fromEntries(
+    names.map((n) => {
+      const s = samples[n]!.sort((a, b) => a - b);
+      const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+      const mean = s.reduce((a, b) => a + b, 0) / s.length;
+      return [n, { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)), meanMs: round(mean), samples: s.length }];
+    }),
+  );
+}
+
+/** Builds a `HybridIndex` over a corpus with one embedder's vectors. */
+export function buildHybridIndex(
+  corpus: { ids: string[]; texts: string[]; vectors: Float32Array[] },
+  embedderId: string,
+): HybridIndex {
+  const index = new HybridIndex();
+  corpus.ids.forEach((id, i) => {
+    index.add({ id, text: corpus.texts[i]!, updatedAt: i });
+    index.setVector(id, embedderId, corpus.vectors[i]!);
+  });
+  return index;
+}
+
+/** The naive baseline: cosine (with norms) against every `number[]`, then a full sort. */
+export function naiveTopK(
+  items: readonly { id: string; vector: number[] }[],
+  query: number[],
+  k: number,
+): { id: string; score: number }[] {
+  const qNorm = Math.sqrt(query.reduce((s, x) => s + x * x, 0));
+  return items
+    .map(({ id, vector }) => {
+      let dot = 0;
+      let norm = 0;
+      for (let d = 0; d < vector.length; d++) {
+        dot += vector[d]! * query[d]!;
+        norm += vector[d]! * vector[d]!;
+      }
+      return { id, score: dot / (Math.sqrt(norm) * qNorm || 1) };
+    })
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k);
+}
+
+/** Options of `benchSearch`. */
+export interface SearchBenchOptions {
+  size: number;
+  dims?: number;
+  queries?: number;
+  limit?: number;
+}
+
+/**
+ * Measures HybridIndex hybrid (lexical + dense + fusion) and dense-only top-k search against the naive baseline
+ * on the same data and queries, and reports the p50 ratio. Default 384 dims, 100 queries, top 60.
+ */
+export async function benchSearch(opts: SearchBenchOptions, report: (figure: Figure) => void): Promise<void> {
+  const dims = opts.dims ?? 384;
+  const queries = opts.queries ?? 100;
+  const limit = opts.limit ?? 60;
+  const corpus = syntheticCorpus(opts.size, dims, opts.size);
+  const buildStart = performance.now();
+  const index = buildHybridIndex(corpus, 'bench');
+  const buildMs = Math.round(performance.now() - buildStart);
+  const qs = Array.from({ length: queries + 5 }, () => {
+    const target = Math.floor(corpus.rand() * opts.size);
+    const words = corpus.texts[target]!.split(' ');
+    const text = [0, 1, 2].map(() => words[Math.floor(corpus.rand() * words.length)]).join(' ');
+    const vector = Float32Array.from(corpus.vectors[target]!, (x) => x + (corpus.rand() - 0.5) * 0.05);
+    return { text, vector };
+  });
+  const base = { n: opts.size, dims, limit };
+  const items = corpus.ids.map((id, i) => ({ id, vector: Array.from(corpus.vectors[i]!) }));
+  const plainQueries = qs.map((q) => Array.from(q.vector));
+  const q = (i: number) => qs[i % qs.length]!;
+  const t = await timeInterleaved(
+    {
+      hybrid: (i) => index.search({ text: q(i).text, vector: q(i).vector, embedderId: 'bench', limit }),
+      'dense-only': (i) => index.search({ text: '', vector: q(i).vector, embedderId: 'bench', limit }),
+      'lexical-only': (i) => index.search({ text: q(i).text, limit }),
+      naive: (i) => naiveTopK(items, plainQueries[i % plainQueries.length]!, limit),
+    },
+    queries,
+    // The naive baseline takes seconds per query at 100k; a few dozen samples are enough for its median.
+    { runs: { naive: Math.max(20, Math.min(queries, Math.round(2_000_000 / opts.size))) } },
+  );
+  for (const mode of ['hybrid', 'dense-only', 'lexical-only'] as const) {
+    report({
+      figure: 'hybrid-index-search',
+      mode,
+      ...base,
+      ...t[mode]!,
+      ...(mode === 'hybrid' && { buildMs }),
+    });
+  }
+  report({ figure: 'naive-search', mode: 'dense-cosine-full-sort', ...base, ...t.naive! });
+  const r = (x: number) => Math.round(x * 100) / 100;
+  report({
+    figure: 'search-speedup',
+    ...base,
+    naiveOverHybridP50: r(t.naive!.p50Ms / t.hybrid!.p50Ms),
+    naiveOverDenseP50: r(t.naive!.p50Ms / t['dense-only']!.p50Ms),
+  });
+
+  const agree = qs.slice(0, 20).filter((q) => {
+    const fast = index
+      .search({ text: '', vector: q.vector, embedderId: 'bench', limit: 10 })
+      .map((h) => h.id);
+    const slow = naiveTopK(items, Array.from(q.vector), 10).map((h) => h.id);
+    return fast.join() === slow.join();
+  }).length;
+  report({ figure: 'dense-top10-agreement-with-naive', ...base, agreeing: agree, of: 20 });
+}
+
+/** Options of `benchApply`. */
+export interface ApplyBenchOptions {
+  makeStore: () => Promise<MemoryStore>;
+  /** Memories in the store before timing; default 10,000. */
+  size?: number;
+  iterations?: number;
+  dims?: number;
+  /** Label for the report, e.g. `InMemoryStore`. */
+  store: string;
+}
+
+/**
+ * Measures `apply` of a 5-op batch (2 ADD, 2 UPDATE, 1 DELETE, with embeddings for the new texts) on a store that
+ * already holds `size` memories with embeddings.
+ */
+export async function benchApply(opts: ApplyBenchOptions, report: (figure: Figure) => void): Promise<void> {
+  const size = opts.size ?? 10_000;
+  const iterations = opts.iterations ?? 200;
+  const dims = opts.dims ?? 384;
+  const corpus = syntheticCorpus(size + iterations * 4 + 40, dims, 7);
+  const store = await opts.makeStore();
+  const fillStart = performance.now();
+  for (let start = 0; start < size; start += 1000) {
+    const end = Math.min(size, start + 1000);
+    await store.apply({
+      ops: corpus.texts.slice(start, end).map((text, j) => ({ op: 'ADD', id: corpus.ids[start + j]!, text })),
+      embeddings: {
+        embedderId: 'bench',
+        vectors: corpus.texts
+          .slice(start, end)
+          .map((text, j) => ({ text, vector: corpus.vectors[start + j]! })),
+      },
+    });
+  }
+  const fillMs = Math.round(performance.now() - fillStart);
+  const live = corpus.ids.slice(0, size);
+  let next = size;
+  let turn = 0;
+  const makeBatch = (i: number) => {
+    const ops: StoreOp[] = [];
+    const texts: { text: string; vector: Float32Array }[] = [];
+    for (let a = 0; a < 2; a++, next++) {
+      ops.push({ op: 'ADD', id: corpus.ids[next]!, text: corpus.texts[next]! });
+      texts.push({ text: corpus.texts[next]!, vector: corpus.vectors[next]! });
+      live.push(corpus.ids[next]!);
+    }
+    for (let u = 0; u < 2; u++, next++) {
+      const id = live[(i * 7919 + u * 104729) % (live.length - 3)]!;
+      ops.push({ op: 'UPDATE', id, text: corpus.texts[next]! });
+      texts.push({ text: corpus.texts[next]!, vector: corpus.vectors[next]! });
+    }
+    const touched = new Set(ops.map((op) => op.id));
+    let slot = (i * 15485863) % (live.length - 2);
+    while (touched.has(live[slot]!)) slot = (slot + 1) % (live.length - 2);
+    ops.push({ op: 'DELETE', id: live.splice(slot, 1)[0]! });
+    return { turnId: `bench-${turn++}`, ops, embeddings: { embedderId: 'bench', vectors: texts } };
+  };
+  const timing = await timeIt((i) => store.apply(makeBatch(i)), iterations, 5);
+  report({ figure: 'apply-5-op-batch', store: opts.store, n: size, dims, iterations, ...timing, fillMs });
+}

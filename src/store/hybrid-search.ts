@@ -1,0 +1,255 @@
+/**
+ * `HybridIndex`: the in-memory search index every store keeps over its memories. Lexical retrieval is BM25
+ * (MiniSearch) over Porter-stemmed, lowercased terms; numbers and date parts stay searchable as their own terms.
+ * Dense retrieval is cosine over one packed `VectorTable` per embedder id. The two rankings are fused by
+ * reciprocal rank fusion (score = Σ 1 / (k + rank), k = 60), ties broken by recency (`updatedAt`, newest first).
+ * A query without a vector is lexical only; a query whose words match nothing still returns dense hits.
+ *
+ * Stable API: `new HybridIndex(options?)`, `add(record)`, `update(record)`, `upsert(record)`, `remove(id)`,
+ * `has(id)`, `size`, `setVector(memoryId, embedderId, vector)`, `removeVector(memoryId, embedderId?)`,
+ * `hasVector(memoryId, embedderId)`, `vectorDims(embedderId)`, `search(query): IndexHit[]`, `clear()`;
+ * `tokenize(text)`, `processTerm(term)`.
+ */
+import MiniSearch from 'minisearch';
+import { stemmer } from 'stemmer';
+import type { MemoryRecord } from '../core/types';
+import { VectorTable } from './vector-table';
+
+/** The fields of a memory the index needs (a `MemoryRecord` fits). */
+export type IndexedMemory = Pick<
+  MemoryRecord,
+  'id' | 'text' | 'speaker' | 'conversationId' | 'updatedAt' | 'deletedAt'
+>;
+
+/** A search over the index; filters match `SearchQuery`. */
+export interface IndexQuery {
+  text: string;
+  vector?: ArrayLike<number>;
+  /** Which embedder's vectors `vector` is compared with; without it the query is lexical only. */
+  embedderId?: string;
+  speaker?: string;
+  conversationId?: string;
+  includeDeleted?: boolean;
+  /** Results to return; default 10. */
+  limit?: number;
+}
+
+/** One result: fused score (higher is better) and where each retriever ranked it (1 = best). */
+export interface IndexHit {
+  id: string;
+  score: number;
+  lexicalRank?: number;
+  denseRank?: number;
+}
+
+/** Tuning knobs, with their defaults. */
+export interface HybridIndexOptions {
+  /** Reciprocal-rank-fusion constant; default 60 (Cormack et al. 2009). */
+  rrfK?: number;
+  /** How many candidates each retriever contributes before fusion (at least `limit`); default 100. */
+  candidateDepth?: number;
+}
+
+/**
+ * Words too common to carry meaning in a memory query. Month names and "may" are deliberately absent: dates matter.
+ */
+const STOP_WORDS = new Set(
+  (
+    'a an and are as at be been but by did do does for from had has have he her him his how i if in into is it its ' +
+    'me my of on or our s she so t than that the their them then there these they this to us was we were what ' +
+    'when where which who whom why will with you your'
+  ).split(' '),
+);
+
+const SPLIT = /[^\p{L}\p{N}]+/u;
+
+/** Stemming dominates indexing time and words repeat (Zipf), so stems are memoized; the cache is bounded. */
+const STEM_CACHE_SIZE = 50_000;
+const stemCache = new Map<string, string>();
+
+/**
+ * Splits a text into words: anything that is not a letter or a digit separates, so "2023-05-07" gives three
+ * searchable terms and "Caroline's" gives "Caroline" and "s".
+ * @example tokenize('Met Mel on 7 May 2023.') // => ['Met', 'Mel', 'on', '7', 'May', '2023']
+ */
+export function tokenize(text: string): string[] {
+  return text.split(SPLIT).filter((t) => t !== '');
+}
+
+/**
+ * Normalizes one word for the lexical index: lowercase, Porter stem, stop words dropped (numbers kept as they are).
+ * @example processTerm('Running') // => 'run'
+ */
+export function processTerm(term: string): string | null {
+  const lower = term.toLowerCase();
+  if (STOP_WORDS.has(lower)) return null;
+  if (/^\p{N}+$/u.test(lower)) return lower;
+  let stem = stemCache.get(lower);
+  if (stem === undefined) {
+    if (stemCache.size >= STEM_CACHE_SIZE) stemCache.clear();
+    stem = stemmer(lower);
+    stemCache.set(lower, stem);
+  }
+  return stem;
+}
+
+interface DocMeta {
+  text: string;
+  speaker?: string;
+  conversationId?: string;
+  updatedAt: number;
+  deleted: boolean;
+}
+
+/** Lexical + dense search over memories, fused by reciprocal rank; everything in memory, nothing async. */
+export class HybridIndex {
+  private readonly rrfK: number;
+  private readonly depth: number;
+  private lexical: MiniSearch<{ id: string; text: string }>;
+  private readonly docs = new Map<string, DocMeta>();
+  private readonly tables = new Map<string, VectorTable>();
+
+  constructor(options: HybridIndexOptions = {}) {
+    this.rrfK = options.rrfK ?? 60;
+    this.depth = options.candidateDepth ?? 100;
+    this.lexical = HybridIndex.newLexical();
+  }
+
+  private static newLexical(): MiniSearch<{ id: string; text: string }> {
+    return new MiniSearch<{ id: string; text: string }>({
+      fields: ['text'],
+      idField: 'id',
+      tokenize,
+      processTerm,
+      searchOptions: { combineWith: 'OR', tokenize, processTerm },
+    });
+  }
+
+  /** Number of memories indexed (tombstones included). */
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** Whether a memory is indexed. */
+  has(id: string): boolean {
+    return this.docs.has(id);
+  }
+
+  /** Indexes a memory (or re-indexes it when already present). */
+  add(record: IndexedMemory): void {
+    this.upsert(record);
+  }
+
+  /** Re-indexes a changed memory: its text, scope, recency or deleted state. Its vectors are kept. */
+  update(record: IndexedMemory): void {
+    this.upsert(record);
+  }
+
+  /** Adds or replaces a memory in the index. */
+  upsert(record: IndexedMemory): void {
+    const previous = this.docs.get(record.id);
+    if (previous?.text !== record.text) {
+      // Eager removal (not `discard`): discarded documents skew BM25 statistics until a later search cleans them
+      // up, which would make identical queries rank differently.
+      if (previous) this.lexical.remove({ id: record.id, text: previous.text });
+      this.lexical.add({ id: record.id, text: record.text });
+    }
+    this.docs.set(record.id, {
+      text: record.text,
+      ...(record.speaker !== undefined && { speaker: record.speaker }),
+      ...(record.conversationId !== undefined && { conversationId: record.conversationId }),
+      updatedAt: record.updatedAt,
+      deleted: record.deletedAt !== undefined,
+    });
+  }
+
+  /** Drops a memory and all its vectors from the index. */
+  remove(id: string): void {
+    const previous = this.docs.get(id);
+    if (!previous) return;
+    this.lexical.remove({ id, text: previous.text });
+    this.docs.delete(id);
+    this.removeVector(id);
+  }
+
+  /** Sets a memory's vector for one embedder (normalized copy); throws `VectorDimensionError` on a length mismatch. */
+  setVector(memoryId: string, embedderId: string, vector: ArrayLike<number>): void {
+    let table = this.tables.get(embedderId);
+    if (!table) {
+      table = new VectorTable(vector.length, embedderId);
+      this.tables.set(embedderId, table);
+    }
+    table.set(memoryId, vector);
+  }
+
+  /** Removes a memory's vector for one embedder, or for every embedder when none is named. */
+  removeVector(memoryId: string, embedderId?: string): void {
+    if (embedderId !== undefined) this.tables.get(embedderId)?.remove(memoryId);
+    else for (const table of this.tables.values()) table.remove(memoryId);
+  }
+
+  /** Whether a memory has a vector for an embedder. */
+  hasVector(memoryId: string, embedderId: string): boolean {
+    return this.tables.get(embedderId)?.has(memoryId) ?? false;
+  }
+
+  /** Vector length stored for an embedder, if any vector was stored. */
+  vectorDims(embedderId: string): number | undefined {
+    return this.tables.get(embedderId)?.dims;
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.lexical = HybridIndex.newLexical();
+    this.docs.clear();
+    this.tables.clear();
+  }
+
+  /**
+   * Searches lexical (and dense, when the query has a vector for a known embedder), fuses by reciprocal rank and
+   * returns at most `limit` hits, best first.
+   * @example index.search({ text: 'tea', limit: 5 }) // => [{ id: 'm1', score: 0.0164, lexicalRank: 1 }]
+   */
+  search(query: IndexQuery): IndexHit[] {
+    const limit = Math.max(0, Math.floor(query.limit ?? 10));
+    if (limit === 0) return [];
+    const depth = Math.max(limit, this.depth);
+    const accept = (id: string): boolean => {
+      const doc = this.docs.get(id);
+      if (!doc) return false;
+      if (doc.deleted && !query.includeDeleted) return false;
+      if (query.speaker !== undefined && doc.speaker !== query.speaker) return false;
+      return query.conversationId === undefined || doc.conversationId === query.conversationId;
+    };
+
+    const recency = (id: string): number => this.docs.get(id)?.updatedAt ?? 0;
+    const fused = new Map<string, IndexHit>();
+    if (query.text.trim() !== '') {
+      // MiniSearch returns matches sorted by BM25; only the head (plus anything tied with its last score) is
+      // re-sorted, to break ties by recency without sorting every match again.
+      const results = this.lexical.search(query.text, { filter: (r) => accept(r.id as string) });
+      let end = Math.min(depth, results.length);
+      while (end < results.length && results[end]!.score === results[end - 1]!.score) end++;
+      const head = results
+        .slice(0, end)
+        .sort((a, b) => b.score - a.score || recency(b.id as string) - recency(a.id as string));
+      const n = Math.min(depth, head.length);
+      for (let i = 0; i < n; i++) {
+        const id = head[i]!.id as string;
+        fused.set(id, { id, score: 1 / (this.rrfK + i + 1), lexicalRank: i + 1 });
+      }
+    }
+    const table = query.embedderId !== undefined ? this.tables.get(query.embedderId) : undefined;
+    if (query.vector && table) {
+      table.topK(query.vector, depth, accept).forEach(({ id }, i) => {
+        const hit = fused.get(id) ?? { id, score: 0 };
+        hit.score += 1 / (this.rrfK + i + 1);
+        hit.denseRank = i + 1;
+        fused.set(id, hit);
+      });
+    }
+    return [...fused.values()]
+      .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id) || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
+  }
+}

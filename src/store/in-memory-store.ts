@@ -1,0 +1,268 @@
+/**
+ * `InMemoryStore`: the reference `MemoryStore`, kept entirely in memory. Node evaluation and RL runs use it, and
+ * the conformance suite (conformance.ts) treats its behaviour as the specification other stores must match.
+ * All planning is delegated to the pure planners (batch-planner.ts, import-planner.ts) and search to `HybridIndex`,
+ * so the IndexedDB store shares exactly the same rules. Callers always receive copies: mutating a returned record
+ * never changes the store.
+ */
+import { throwIfAborted } from '../core/errors';
+import { textHash } from '../core/ids';
+import type {
+  AppliedBatch,
+  CallOptions,
+  ImportReport,
+  MemoryEvent,
+  MemoryExport,
+  MemoryFilter,
+  MemoryOpBatch,
+  MemoryRecord,
+  MemoryStore,
+  ScoredMemory,
+  SearchQuery,
+  TurnFailure,
+} from '../core/types';
+import {
+  type BatchPlan,
+  type BatchRecord,
+  type PlanContext,
+  planBatch,
+  planUndo,
+  toAppliedBatch,
+} from './batch-planner';
+import { VectorDimensionError } from './errors';
+import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
+import { HybridIndex } from './hybrid-search';
+import { type ImportState, planImport } from './import-planner';
+
+/** Options of `InMemoryStore`. */
+export interface InMemoryStoreOptions {
+  /** Clock in epoch ms; default `Date.now` (tests pass a fake one). */
+  now?: () => number;
+}
+
+/** Whether a record is visible under a filter. */
+export function matchesFilter(record: MemoryRecord, filter: MemoryFilter = {}): boolean {
+  if (record.deletedAt !== undefined && !filter.includeDeleted) return false;
+  if (filter.speaker !== undefined && record.speaker !== filter.speaker) return false;
+  return filter.conversationId === undefined || record.conversationId === filter.conversationId;
+}
+
+/** A `MemoryStore` held in memory: the reference implementation and the store for Node runs. */
+export class InMemoryStore implements MemoryStore {
+  private readonly now: () => number;
+  private records = new Map<string, MemoryRecord>();
+  private events: MemoryEvent[] = [];
+  private batches = new Map<string, BatchRecord>();
+  /** turnId → batchId of the batch that processed it (undone batches are removed). */
+  private turns = new Map<string, string>();
+  /** embedderId → textHash → vector. */
+  private embeddings = new Map<string, Map<string, Float32Array>>();
+  /** textHash → ids of memories with that text, to attach embeddings that arrive later. */
+  private idsByHash = new Map<string, Set<string>>();
+  private hashOf = new Map<string, string>();
+  private failureMap = new Map<string, TurnFailure>();
+  private index = new HybridIndex();
+  private nextSeq = 1;
+
+  constructor(options: InMemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private get state(): ImportState {
+    return {
+      getMemory: (id) => this.records.get(id),
+      hasBatch: (id) => this.batches.has(id),
+      hasEvents: () => this.events.length > 0,
+      hasFailure: (turnId) => this.failureMap.has(turnId),
+    };
+  }
+
+  private context(): PlanContext {
+    return { now: this.now(), nextSeq: this.nextSeq };
+  }
+
+  /** Puts a record and keeps the search index and embedding links in step with it. */
+  private putRecord(record: MemoryRecord): void {
+    this.records.set(record.id, record);
+    this.index.upsert(record);
+    const hash = textHash(record.text);
+    const oldHash = this.hashOf.get(record.id);
+    if (oldHash !== hash) {
+      if (oldHash !== undefined) this.idsByHash.get(oldHash)?.delete(record.id);
+      let ids = this.idsByHash.get(hash);
+      if (!ids) this.idsByHash.set(hash, (ids = new Set()));
+      ids.add(record.id);
+      this.hashOf.set(record.id, hash);
+    }
+    for (const [embedderId, vectors] of this.embeddings) {
+      const vector = vectors.get(hash);
+      if (vector) this.index.setVector(record.id, embedderId, vector);
+      else this.index.removeVector(record.id, embedderId);
+    }
+  }
+
+  private writePlan(plan: Pick<BatchPlan, 'records' | 'events'>): void {
+    for (const record of plan.records) this.putRecord(record);
+    for (const event of plan.events) {
+      this.events.push(event);
+      this.nextSeq = Math.max(this.nextSeq, event.seq + 1);
+    }
+  }
+
+  /** Checks vectors against each other and against stored dims before anything is written. */
+  private checkVectors(embedderId: string, items: { vector: Float32Array }[]): void {
+    let dims = this.index.vectorDims(embedderId);
+    for (const { vector } of items) {
+      dims ??= vector.length;
+      if (vector.length !== dims) throw new VectorDimensionError(embedderId, dims, vector.length);
+    }
+  }
+
+  private storeEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): void {
+    let vectors = this.embeddings.get(embedderId);
+    if (!vectors) this.embeddings.set(embedderId, (vectors = new Map()));
+    for (const { text, vector } of items) {
+      const hash = textHash(text);
+      const copy = Float32Array.from(vector);
+      vectors.set(hash, copy);
+      for (const id of this.idsByHash.get(hash) ?? []) this.index.setVector(id, embedderId, copy);
+    }
+  }
+
+  async apply(batch: MemoryOpBatch, opts: CallOptions = {}): Promise<AppliedBatch> {
+    throwIfAborted(opts.signal);
+    if (batch.turnId !== undefined) {
+      const earlier = this.turns.get(batch.turnId);
+      const record = earlier !== undefined ? this.batches.get(earlier) : undefined;
+      if (record) return { ...toAppliedBatch(record), duplicate: true };
+    }
+    const plan = planBatch(this.state, batch, this.context());
+    if (batch.embeddings) this.checkVectors(batch.embeddings.embedderId, batch.embeddings.vectors);
+    if (batch.embeddings) this.storeEmbeddings(batch.embeddings.embedderId, batch.embeddings.vectors);
+    this.writePlan(plan);
+    this.batches.set(plan.batch.batchId, plan.batch);
+    if (plan.batch.turnId !== undefined) this.turns.set(plan.batch.turnId, plan.batch.batchId);
+    return plan.result;
+  }
+
+  async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
+    throwIfAborted(opts.signal);
+    const useVector =
+      query.vector !== undefined &&
+      query.embedderId !== undefined &&
+      this.index.vectorDims(query.embedderId) !== undefined;
+    const hits = this.index.search({
+      text: query.text,
+      ...(useVector && { vector: query.vector, embedderId: query.embedderId }),
+      ...(query.speaker !== undefined && { speaker: query.speaker }),
+      ...(query.conversationId !== undefined && { conversationId: query.conversationId }),
+      ...(query.includeDeleted !== undefined && { includeDeleted: query.includeDeleted }),
+      ...(query.limit !== undefined && { limit: query.limit }),
+    });
+    return hits.map((hit) => ({
+      memory: structuredClone(this.records.get(hit.id)!),
+      score: hit.score,
+      ...(hit.lexicalRank !== undefined && { lexicalRank: hit.lexicalRank }),
+      ...(hit.denseRank !== undefined && { denseRank: hit.denseRank }),
+    }));
+  }
+
+  async get(id: string): Promise<MemoryRecord | undefined> {
+    const record = this.records.get(id);
+    return record && structuredClone(record);
+  }
+
+  async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => matchesFilter(r, filter))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((r) => structuredClone(r));
+  }
+
+  async history(memoryId?: string): Promise<MemoryEvent[]> {
+    return this.events
+      .filter((e) => memoryId === undefined || e.memoryId === memoryId)
+      .map((e) => structuredClone(e));
+  }
+
+  async findTurn(turnId: string): Promise<AppliedBatch | undefined> {
+    const batchId = this.turns.get(turnId);
+    const record = batchId !== undefined ? this.batches.get(batchId) : undefined;
+    return record && toAppliedBatch(record);
+  }
+
+  async undo(batchId: string): Promise<AppliedBatch> {
+    const plan = planUndo(this.state, this.batches.get(batchId), this.context(), batchId);
+    this.writePlan(plan);
+    this.batches.set(batchId, plan.batch);
+    if (plan.batch.turnId !== undefined && this.turns.get(plan.batch.turnId) === batchId) {
+      this.turns.delete(plan.batch.turnId);
+    }
+    return plan.result;
+  }
+
+  async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
+    this.checkVectors(embedderId, items);
+    this.storeEmbeddings(embedderId, items);
+  }
+
+  async missingEmbeddings(embedderId: string, limit = Infinity): Promise<MemoryRecord[]> {
+    const vectors = this.embeddings.get(embedderId);
+    const out: MemoryRecord[] = [];
+    for (const record of await this.list()) {
+      if (out.length >= limit) break;
+      if (!vectors?.has(this.hashOf.get(record.id)!)) out.push(record);
+    }
+    return out;
+  }
+
+  async recordFailure(failure: TurnFailure): Promise<void> {
+    this.failureMap.set(failure.turnId, fitFailure(structuredClone(failure)));
+  }
+
+  async failures(): Promise<TurnFailure[]> {
+    return [...this.failureMap.values()].sort((a, b) => a.time - b.time).map((f) => structuredClone(f));
+  }
+
+  async clearFailure(turnId: string): Promise<void> {
+    this.failureMap.delete(turnId);
+  }
+
+  async export(): Promise<MemoryExport> {
+    return {
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      exportedAt: this.now(),
+      memories: await this.list({ includeDeleted: true }),
+      events: await this.history(),
+      failures: await this.failures(),
+    };
+  }
+
+  async import(data: unknown): Promise<ImportReport> {
+    const parsed = parseImport(data);
+    const plan = planImport(this.state, parsed, this.context());
+    this.writePlan(plan);
+    for (const batch of plan.batches) {
+      this.batches.set(batch.batchId, batch);
+      if (batch.turnId !== undefined && batch.undoneAt === undefined && !this.turns.has(batch.turnId)) {
+        this.turns.set(batch.turnId, batch.batchId);
+      }
+    }
+    for (const failure of plan.failures) this.failureMap.set(failure.turnId, failure);
+    return plan.report;
+  }
+
+  async clear(): Promise<void> {
+    this.records = new Map();
+    this.events = [];
+    this.batches = new Map();
+    this.turns = new Map();
+    this.embeddings = new Map();
+    this.idsByHash = new Map();
+    this.hashOf = new Map();
+    this.failureMap = new Map();
+    this.index = new HybridIndex();
+    this.nextSeq = 1;
+  }
+}

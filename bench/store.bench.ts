@@ -1,13 +1,14 @@
 /**
  * `node --import tsx bench/store.bench.ts`: the Node run of the memory-store benchmarks. Prints one JSON line per
  * figure on stdout: HybridIndex hybrid / dense-only / lexical-only top-60 search at each size vs the naive
- * baseline (number[] per item, cosine, full sort) measured in the same run, and `apply` of a 5-op batch on an
- * InMemoryStore holding 10,000 memories. Progress goes to stderr.
+ * baseline (number[] per item, cosine, full sort) measured in the same run, with the dense recall@60 against
+ * exact search; `VectorTable.topK` vs exact scan with recall@60 on clustered and on random vectors; and `apply`
+ * of a 5-op batch on an InMemoryStore holding 10,000 memories. Progress goes to stderr.
  *
  * Options: `--sizes=1000,10000,100000`, `--queries=100`, `--apply-size=10000`.
  */
 import { InMemoryStore } from '../src/store/in-memory-store';
-import { type Figure, benchApply, benchSearch } from './store-bench-lib';
+import { type Figure, benchApply, benchDense, benchSearch } from './store-bench-lib';
 
 interface Options {
   sizes: number[];
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
   for (const size of opts.sizes) {
     process.stderr.write(`search at ${size} memories…\n`);
     await benchSearch({ size, queries: opts.queries }, print);
+    for (const vectors of ['clustered', 'random'] as const) {
+      process.stderr.write(`dense top-k at ${size} ${vectors} vectors…\n`);
+      await benchDense({ size, queries: opts.queries, vectors }, print);
+    }
   }
   process.stderr.write(`apply at ${opts.applySize} memories…\n`);
   await benchApply(

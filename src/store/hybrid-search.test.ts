@@ -122,4 +122,28 @@ describe('HybridIndex', () => {
     expect(index.search({ text: 'coffee', vector: [1, 0], embedderId: 'e' })).toEqual([]);
     expect(index.size).toBe(0);
   });
+
+  it('keeps the lexical ranking when many memories share every query word but the rare one', () => {
+    const index = new HybridIndex({ candidateDepth: 5 });
+    for (let i = 0; i < 300; i++)
+      index.add(memory(`m${i}`, `Caroline wrote note ${i} about tea`, { updatedAt: i }));
+    index.add(memory('rare', 'Caroline wrote about the lighthouse', { updatedAt: -1 }));
+    const hits = index.search({ text: 'Caroline wrote a note about the lighthouse and tea', limit: 3 });
+    expect(hits[0]!.id).toBe('rare');
+    expect(hits.slice(1).map((h) => h.id)).toEqual(['m299', 'm298']);
+  });
+
+  it('passes dense options to its vector tables (prefilter on a large table, same top hit)', () => {
+    const index = new HybridIndex({ dense: { approximateFrom: 0, rerankMin: 20, rerankShare: 0 } });
+    for (let i = 0; i < 200; i++) {
+      index.add(memory(`m${i}`, 'x'));
+      index.setVector(`m${i}`, 'e', [Math.cos(i / 40), Math.sin(i / 40), 0.1 * Math.cos(i)]);
+    }
+    const hits = index.search({
+      text: '',
+      vector: [Math.cos(3), Math.sin(3), 0.1 * Math.cos(120)],
+      embedderId: 'e',
+    });
+    expect(hits[0]).toMatchObject({ id: 'm120', denseRank: 1 });
+  });
 });

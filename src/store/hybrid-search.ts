@@ -1,8 +1,9 @@
 /**
  * `HybridIndex`: the in-memory search index every store keeps over its memories. Lexical retrieval is BM25
- * (MiniSearch) over Porter-stemmed, lowercased terms; numbers and date parts stay searchable as their own terms.
- * Dense retrieval is cosine over one packed `VectorTable` per embedder id. The two rankings are fused by
- * reciprocal rank fusion (score = Σ 1 / (k + rank), k = 60), ties broken by recency (`updatedAt`, newest first).
+ * (`LexicalIndex`: MiniSearch's scoring, but keeping only the top matches) over Porter-stemmed (`stemmer`),
+ * lowercased terms; numbers and date parts stay searchable as their own terms. Dense retrieval is cosine over one
+ * packed `VectorTable` per embedder id (exact when small, sign-bit prefilter + exact rerank when large). The two
+ * rankings are fused by reciprocal rank fusion (score = Σ 1 / (k + rank), k = 60), ties broken by recency (`updatedAt`, newest first).
  * A query without a vector is lexical only; a query whose words match nothing still returns dense hits.
  *
  * Stable API: `new HybridIndex(options?)`, `add(record)`, `update(record)`, `upsert(record)`, `remove(id)`,
@@ -10,10 +11,10 @@
  * `hasVector(memoryId, embedderId)`, `vectorDims(embedderId)`, `search(query): IndexHit[]`, `clear()`;
  * `tokenize(text)`, `processTerm(term)`.
  */
-import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { MemoryRecord } from '../core/types';
-import { VectorTable } from './vector-table';
+import { LexicalIndex } from './lexical-index';
+import { type VectorSearchOptions, VectorTable } from './vector-table';
 
 /** The fields of a memory the index needs (a `MemoryRecord` fits). */
 export type IndexedMemory = Pick<
@@ -48,6 +49,8 @@ export interface HybridIndexOptions {
   rrfK?: number;
   /** How many candidates each retriever contributes before fusion (at least `limit`); default 100. */
   candidateDepth?: number;
+  /** Exact search below this many vectors, sign-bit prefilter + exact rerank above; see `VectorSearchOptions`. */
+  dense?: VectorSearchOptions;
 }
 
 /**
@@ -93,6 +96,16 @@ export function processTerm(term: string): string | null {
   return stem;
 }
 
+/** The index terms of a text's words, in order (repeats kept: they weigh in BM25). */
+function indexTerms(words: readonly string[]): string[] {
+  const terms: string[] = [];
+  for (const word of words) {
+    const term = processTerm(word);
+    if (term !== null) terms.push(term);
+  }
+  return terms;
+}
+
 interface DocMeta {
   text: string;
   speaker?: string;
@@ -105,24 +118,15 @@ interface DocMeta {
 export class HybridIndex {
   private readonly rrfK: number;
   private readonly depth: number;
-  private lexical: MiniSearch<{ id: string; text: string }>;
+  private readonly lexical = new LexicalIndex();
   private readonly docs = new Map<string, DocMeta>();
   private readonly tables = new Map<string, VectorTable>();
+  private readonly dense: VectorSearchOptions;
 
   constructor(options: HybridIndexOptions = {}) {
     this.rrfK = options.rrfK ?? 60;
     this.depth = options.candidateDepth ?? 100;
-    this.lexical = HybridIndex.newLexical();
-  }
-
-  private static newLexical(): MiniSearch<{ id: string; text: string }> {
-    return new MiniSearch<{ id: string; text: string }>({
-      fields: ['text'],
-      idField: 'id',
-      tokenize,
-      processTerm,
-      searchOptions: { combineWith: 'OR', tokenize, processTerm },
-    });
+    this.dense = options.dense ?? {};
   }
 
   /** Number of memories indexed (tombstones included). */
@@ -149,10 +153,9 @@ export class HybridIndex {
   upsert(record: IndexedMemory): void {
     const previous = this.docs.get(record.id);
     if (previous?.text !== record.text) {
-      // Eager removal (not `discard`): discarded documents skew BM25 statistics until a later search cleans them
-      // up, which would make identical queries rank differently.
-      if (previous) this.lexical.remove({ id: record.id, text: previous.text });
-      this.lexical.add({ id: record.id, text: record.text });
+      const words = tokenize(record.text);
+      // MiniSearch's field length, kept so BM25 length normalization (and so ranking) stays what it was.
+      this.lexical.set(record.id, indexTerms(words), new Set(words).size);
     }
     this.docs.set(record.id, {
       text: record.text,
@@ -167,7 +170,7 @@ export class HybridIndex {
   remove(id: string): void {
     const previous = this.docs.get(id);
     if (!previous) return;
-    this.lexical.remove({ id, text: previous.text });
+    this.lexical.remove(id);
     this.docs.delete(id);
     this.removeVector(id);
   }
@@ -176,7 +179,7 @@ export class HybridIndex {
   setVector(memoryId: string, embedderId: string, vector: ArrayLike<number>): void {
     let table = this.tables.get(embedderId);
     if (!table) {
-      table = new VectorTable(vector.length, embedderId);
+      table = new VectorTable(vector.length, embedderId, 64, this.dense);
       this.tables.set(embedderId, table);
     }
     table.set(memoryId, vector);
@@ -200,7 +203,7 @@ export class HybridIndex {
 
   /** Forgets everything. */
   clear(): void {
-    this.lexical = HybridIndex.newLexical();
+    this.lexical.clear();
     this.docs.clear();
     this.tables.clear();
   }
@@ -224,18 +227,16 @@ export class HybridIndex {
 
     const recency = (id: string): number => this.docs.get(id)?.updatedAt ?? 0;
     const fused = new Map<string, IndexHit>();
-    if (query.text.trim() !== '') {
-      // MiniSearch returns matches sorted by BM25; only the head (plus anything tied with its last score) is
-      // re-sorted, to break ties by recency without sorting every match again.
-      const results = this.lexical.search(query.text, { filter: (r) => accept(r.id as string) });
-      let end = Math.min(depth, results.length);
-      while (end < results.length && results[end]!.score === results[end - 1]!.score) end++;
-      const head = results
-        .slice(0, end)
-        .sort((a, b) => b.score - a.score || recency(b.id as string) - recency(a.id as string));
+    const terms = indexTerms(tokenize(query.text));
+    if (terms.length > 0) {
+      // The lexical index returns its best `depth` matches plus any tied with the last, so ties can be broken by
+      // recency here before cutting to depth.
+      const head = this.lexical
+        .search(terms, depth, accept)
+        .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id));
       const n = Math.min(depth, head.length);
       for (let i = 0; i < n; i++) {
-        const id = head[i]!.id as string;
+        const id = head[i]!.id;
         fused.set(id, { id, score: 1 / (this.rrfK + i + 1), lexicalRank: i + 1 });
       }
     }

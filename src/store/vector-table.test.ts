@@ -2,6 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { VectorDimensionError } from './errors';
 import { TopK, VectorTable, normalize } from './vector-table';
 
+/** Seeded unit-ish vectors around `clusters` centroids (clustered like real embeddings), deterministic. */
+function clusteredVectors(count: number, dims: number, clusters: number, seed: number): Float32Array[] {
+  let state = seed;
+  const rand = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const centroids = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, gauss));
+  return Array.from({ length: count }, () =>
+    Float32Array.from(centroids[Math.floor(rand() * clusters)]!, (x) => x + 0.8 * gauss()),
+  );
+}
+
 describe('normalize', () => {
   it('scales to unit length and leaves a zero vector at zero', () => {
     expect([...normalize([3, 4])]).toEqual([expect.closeTo(0.6), expect.closeTo(0.8)]);
@@ -72,5 +86,40 @@ describe('VectorTable', () => {
     const t = new VectorTable(2);
     expect(() => t.set('a', [1, 2, 3])).toThrow(VectorDimensionError);
     expect(() => t.topK([1], 1)).toThrow(VectorDimensionError);
+  });
+  it('finds the exact top 60 through the sign-bit prefilter on clustered vectors', () => {
+    const t = new VectorTable(64, 'e', 64, { approximateFrom: 0, rerankMin: 400, rerankShare: 0 });
+    clusteredVectors(4000, 64, 20, 1).forEach((v, i) => t.set(`m${i}`, v));
+    const queries = clusteredVectors(20, 64, 20, 1);
+    let found = 0;
+    for (const q of queries) {
+      const exact = new Set(t.exactTopK(q, 60).map((h) => h.id));
+      found += t.topK(q, 60).filter((h) => exact.has(h.id)).length;
+    }
+    expect(found / (60 * queries.length)).toBeGreaterThanOrEqual(0.99);
+  });
+  it('falls back to an exact scan when the filter leaves fewer than k prefilter candidates', () => {
+    const t = new VectorTable(32, 'e', 64, { approximateFrom: 0, rerankMin: 20, rerankShare: 0 });
+    const vectors = clusteredVectors(1000, 32, 10, 2);
+    vectors.forEach((v, i) => t.set(`m${i}`, v));
+    const rare = (id: string) => Number(id.slice(1)) % 97 === 0;
+    const got = t.topK(vectors[0]!, 5, rare);
+    expect(got).toEqual(t.exactTopK(vectors[0]!, 5, rare));
+    expect(got).toHaveLength(5);
+  });
+  it('keeps sign bits in step with rows through growth, replacement and swap-remove', () => {
+    const t = new VectorTable(48, 'e', 2, { approximateFrom: 0, rerankMin: 1, rerankShare: 0 });
+    const vectors = clusteredVectors(300, 48, 300, 3);
+    vectors.forEach((v, i) => t.set(`m${i}`, v));
+    t.set('m5', vectors[6]!);
+    t.remove('m0');
+    t.remove('m100');
+    for (const i of [1, 99, 150, 299]) expect(t.topK(vectors[i]!, 1)[0]!.id).toBe(`m${i}`);
+  });
+  it('searches a table below approximateFrom exactly', () => {
+    const t = new VectorTable(16, 'e', 64, { approximateFrom: 1000, rerankMin: 1, rerankShare: 0 });
+    const vectors = clusteredVectors(500, 16, 5, 4);
+    vectors.forEach((v, i) => t.set(`m${i}`, v));
+    expect(t.topK(vectors[7]!, 60)).toEqual(t.exactTopK(vectors[7]!, 60));
   });
 });

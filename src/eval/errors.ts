@@ -17,3 +17,14 @@ export class UsageError extends AppError {
     super('usage', message);
   }
 }
+
+/** A benchmark stopped because the model failed many calls in a row (it is not loaded, crashed or unreachable). */
+export class ModelFailingError extends AppError {
+  constructor(failures: number, lastMessage: string) {
+    super(
+      'model-failing',
+      `The model failed ${failures} calls in a row, so the benchmark stopped (last error: ${lastMessage}). ` +
+        'Check that the model answers in Chat, then run the benchmark again.',
+    );
+  }
+}

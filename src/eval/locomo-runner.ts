@@ -22,27 +22,28 @@ import { InMemoryStore } from '../store/in-memory-store';
 import { UsageError } from './errors';
 import { Judge } from './judge';
 import { Limiter } from './limiter';
-import type { LocomoConversation, LocomoQuestion, LocomoTurn } from './loaders/locomo';
+import type { LocomoConversation, LocomoQuestion } from './loaders/locomo';
 import {
-  bleu1,
-  isAbstention,
-  LOCOMO_CATEGORIES,
-  locomoF1,
-  mem0F1,
-  type LocomoCategory,
-  type LocomoCategoryName,
-} from './metrics';
+  CATEGORY_ORDER,
+  conversationEndTime,
+  locomoTurnInputs,
+  scoreLocomo,
+  summarizeLocomo,
+  turnText,
+  type LocomoSummary,
+} from './locomo-protocol';
+import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from './metrics';
 import {
   appendJsonLines,
   barChartSvg,
   markdownTable,
-  meanByGroup,
   readJsonLinesLog,
   sealJsonLinesLog,
   writeText,
-  type MetricByGroup,
 } from './report';
 import { turnMemoryText } from './retrieval';
+
+export { scoreLocomo, summarizeLocomo, type LocomoSummary };
 
 /** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
 export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
@@ -86,15 +87,6 @@ interface FailedRecord {
   error: ErrorData;
 }
 
-/** `summary.json` of a LoCoMo run: scores per category (and overall) for each metric, and question counts. */
-export interface LocomoSummary {
-  f1: MetricByGroup;
-  f1_locomo: MetricByGroup;
-  bleu1: MetricByGroup;
-  judge: MetricByGroup | null;
-  count: Record<string, number>;
-}
-
 /** Progress of a run: units are ingested turns plus answered questions. */
 export interface LocomoProgress {
   done: number;
@@ -131,44 +123,15 @@ export interface LocomoRunResult {
   aborted: boolean;
 }
 
-/** Categories in the order of the Memory-R1 tables. */
-const CATEGORY_ORDER: LocomoCategoryName[] = [
-  'single-hop',
-  'multi-hop',
-  'open-domain',
-  'temporal',
-  'adversarial',
-];
-
 /** The gold the judge sees for an adversarial question: the premise is false, so "not mentioned" is right. */
 const ADVERSARIAL_GOLD = 'Not mentioned in the conversation (the question asks about something never said).';
 
 /** Consecutive model failures after which the run stops: the server is down or misconfigured. */
 const MAX_CONSECUTIVE_FAILURES = 8;
 
-/** The text a turn is ingested as: its words plus the caption of a shared image. */
-function turnText(turn: LocomoTurn): string {
-  return turn.imageCaption ? `${turn.text} [shared an image: ${turn.imageCaption}]` : turn.text;
-}
-
 /** Human-readable session date for prompts (the file's own wording). */
 function sessionLabel(conversation: LocomoConversation, session: number): string {
   return conversation.sessions.find((s) => s.index === session)?.dateTime ?? `session ${session}`;
-}
-
-/** Turn times: the session's, else the previous session's, else 0 (the loader warned about undated sessions). */
-function turnTimes(conversation: LocomoConversation): Map<string, number> {
-  const times = new Map<string, number>();
-  let last = 0;
-  for (const s of conversation.sessions) {
-    if (s.time !== undefined) last = s.time;
-    for (const t of s.turns) times.set(t.diaId, last);
-  }
-  return times;
-}
-
-function endTime(conversation: LocomoConversation): number | undefined {
-  return [...conversation.sessions].reverse().find((s) => s.time !== undefined)?.time;
 }
 
 const FULL_CONTEXT_INSTRUCTIONS =
@@ -188,38 +151,6 @@ function fullContextMessages(conversation: LocomoConversation, question: string)
     { role: 'system', content: FULL_CONTEXT_INSTRUCTIONS },
     { role: 'user', content: `${transcript}\n\nQuestion: ${question}` },
   ];
-}
-
-/** Scores one prediction; adversarial questions count 1 on every metric when the answer declines. */
-export function scoreLocomo(
-  question: Pick<LocomoQuestion, 'category' | 'answer'>,
-  prediction: string,
-): { f1: number; f1Locomo: number; bleu1: number } {
-  if (question.category === 5) {
-    const v = isAbstention(prediction) ? 1 : 0;
-    return { f1: v, f1Locomo: v, bleu1: v };
-  }
-  return {
-    f1: mem0F1(prediction, question.answer),
-    f1Locomo: locomoF1(prediction, question.answer, question.category),
-    bleu1: bleu1(prediction, question.answer),
-  };
-}
-
-/** Summarizes records per category (in the Memory-R1 table order) and overall. */
-export function summarizeLocomo(records: readonly LocomoRecord[], withJudge: boolean): LocomoSummary {
-  const groups = CATEGORY_ORDER.filter((c) => records.some((r) => r.categoryName === c));
-  const by = (value: (r: LocomoRecord) => number | null) =>
-    meanByGroup(records, (r) => r.categoryName, value, groups);
-  const count: Record<string, number> = { overall: records.length };
-  for (const g of groups) count[g] = records.filter((r) => r.categoryName === g).length;
-  return {
-    f1: by((r) => r.f1),
-    f1_locomo: by((r) => r.f1Locomo),
-    bleu1: by((r) => r.bleu1),
-    judge: withJudge ? by((r) => (r.judge === null ? null : r.judge === 'CORRECT' ? 1 : 0)) : null,
-    count,
-  };
 }
 
 function isRecord(value: unknown): value is LocomoRecord {
@@ -406,29 +337,12 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
       embedder: opts.embedder,
       scope: 'conversation',
     });
-    const times = turnTimes(c);
-    const context: ChatMessage[] = [];
     try {
-      for (const s of c.sessions) {
-        for (const t of s.turns) {
-          throwIfAborted(runSignal);
-          const result = await limiter.run(() =>
-            manager.processTurn(
-              {
-                conversationId: c.id,
-                turnId: `${c.id}/${t.diaId}`,
-                speaker: t.speaker,
-                text: turnText(t),
-                time: times.get(t.diaId) ?? 0,
-                context: context.slice(-4),
-              },
-              { signal: runSignal },
-            ),
-          );
-          noteOutcome(result.status === 'failed' ? result.error : undefined);
-          context.push({ role: 'user', content: `${t.speaker}: ${turnText(t)}` });
-          tick('ingest');
-        }
+      for (const input of locomoTurnInputs(c)) {
+        throwIfAborted(runSignal);
+        const result = await limiter.run(() => manager.processTurn(input, { signal: runSignal }));
+        noteOutcome(result.status === 'failed' ? result.error : undefined);
+        tick('ingest');
       }
       const retried = await limiter.run(() => manager.retryFailed({ signal: runSignal }));
       ingestFailures += retried.filter((r) => r.status === 'failed').length;
@@ -485,7 +399,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
           };
         }
         const agent = new AnswerAgent({ model: opts.model, store, embedder: opts.embedder });
-        const time = endTime(c);
+        const time = conversationEndTime(c);
         const result = await agent.answer(
           {
             question: q.question,

@@ -6,8 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
 import { DatasetError } from '../errors';
+
+export { validate } from './validate';
 
 function describeReadError(file: string, err: unknown): DatasetError {
   const code = (err as { code?: unknown }).code;
@@ -128,15 +129,4 @@ export async function* readJsonLines(
     if (err instanceof DatasetError || (err as { name?: unknown }).name === 'AbortError') throw err;
     throw describeReadError(file, err);
   }
-}
-
-/** Parses `value` with a zod schema or throws a `DatasetError` naming the file, the place and the problem. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string, format: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-  throw new DatasetError(`${where} is not in the ${format} format: ${issues}.`);
 }

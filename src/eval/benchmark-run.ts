@@ -1,0 +1,190 @@
+/**
+ * One LoCoMo conversation benchmarked end to end, in any runtime (the app's benchmark worker or Node): the
+ * conversation is ingested turn by turn through the Memory Manager into a fresh in-memory store (never the user's
+ * memory bank), each non-adversarial question is answered by the Answer Agent in benchmark mode, and the answers
+ * are scored with the Memory-R1 / mem0 F1 and BLEU-1 (plus the LoCoMo-protocol F1) per category. Tokens per second
+ * come from the models' own usage reports: output tokens divided by the time spent inside model calls (prompt
+ * processing included), so the figure is what a user of this model on this GPU gets per reply.
+ *
+ * Unlike `runLocomo` (the command line) nothing is written to disk and nothing resumes: a run is one pass that
+ * either finishes, is aborted (rejects with an `AbortError`), or stops with `ModelFailingError` after eight
+ * consecutive model failures. A single failed turn or question is kept in the result instead.
+ */
+import { AnswerAgent } from '../core/answer-agent';
+import { isAbortError, throwIfAborted, toErrorData } from '../core/errors';
+import { MemoryManager } from '../core/memory-manager';
+import type { CallOptions, ChatModel, Embedder } from '../core/types';
+import { UsageMeter } from '../llm/usage-meter';
+import { InMemoryStore } from '../store/in-memory-store';
+import { ModelFailingError } from './errors';
+import type { MetricByGroup } from './group-means';
+import type { LocomoConversation } from './loaders/locomo-format';
+import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
+import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from './metrics';
+
+/** Progress: turns ingested, then questions answered. */
+export interface LocomoBenchmarkProgress {
+  phase: 'ingest' | 'answer';
+  done: number;
+  total: number;
+}
+
+/** One answered question with its scores (0-1). */
+export interface LocomoBenchmarkAnswer {
+  id: string;
+  category: LocomoCategory;
+  categoryName: LocomoCategoryName;
+  question: string;
+  gold: string;
+  prediction: string;
+  /** Memory-R1 / mem0 protocol F1. */
+  f1: number;
+  /** LoCoMo-protocol F1. */
+  f1Locomo: number;
+  bleu1: number;
+}
+
+/** What a benchmark run measured. Plain data, so it crosses a worker boundary as is. */
+export interface LocomoBenchmarkResult {
+  conversationId: string;
+  /** The answer model's id. */
+  modelId: string;
+  /** The embedder used for dense retrieval; `null` for keyword retrieval only. */
+  embedderId: string | null;
+  answers: LocomoBenchmarkAnswer[];
+  /** Questions whose answer call failed (not scored). */
+  failedQuestions: { id: string; question: string; message: string }[];
+  /** Turns ingested, and turns whose memory pass failed even after one retry (their facts are missing). */
+  ingest: { turns: number; failed: number };
+  /** Means overall and per category (`null` where a category has no scored question). */
+  f1: MetricByGroup;
+  f1Locomo: MetricByGroup;
+  bleu1: MetricByGroup;
+  count: Record<string, number>;
+  /** Output tokens per second of model time; `null` when the model reported no usage. */
+  tokensPerSecond: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  /** Model calls made, and how many reported no token usage. */
+  calls: number;
+  callsWithoutUsage: number;
+  /** Time spent inside model calls, and wall time of the whole run. */
+  modelSeconds: number;
+  seconds: number;
+}
+
+/** Options of `runLocomoBenchmark`; defaults are stated beside each field. */
+export interface LocomoBenchmarkOptions extends CallOptions {
+  conversation: LocomoConversation;
+  /** Serves the Memory Manager, and the Answer Agent unless `answerModel` is given. */
+  model: ChatModel;
+  answerModel?: ChatModel;
+  /** Enables dense retrieval; default none (lexical retrieval, as with embeddings turned off). */
+  embedder?: Embedder;
+  /** Answer at most this many questions (in file order); default all. Every turn is ingested regardless. */
+  limit?: number;
+  onProgress?: (progress: LocomoBenchmarkProgress) => void;
+  /** Milliseconds; default `performance.now`. */
+  clock?: () => number;
+}
+
+/** Consecutive model failures after which the run stops: the model is not working at all. */
+const MAX_CONSECUTIVE_FAILURES = 8;
+
+/**
+ * Benchmarks one LoCoMo conversation (see the module comment).
+ * @example
+ * const result = await runLocomoBenchmark({ conversation, model, signal, onProgress: console.log });
+ * result.f1; // => { overall: 0.41, 'single-hop': 0.47, 'multi-hop': 0.3, 'open-domain': 0.2, temporal: 0.45 }
+ */
+export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<LocomoBenchmarkResult> {
+  const { conversation, signal, embedder } = opts;
+  const clock = opts.clock ?? (() => performance.now());
+  const started = clock();
+  const meter = new UsageMeter(clock);
+  const managerModel = meter.wrap(opts.model);
+  const answerModel = opts.answerModel ? meter.wrap(opts.answerModel) : managerModel;
+
+  const turns = locomoTurnInputs(conversation);
+  let questions = conversation.questions.filter((q) => q.category !== 5);
+  if (opts.limit !== undefined) questions = questions.slice(0, Math.max(0, opts.limit));
+
+  let consecutiveFailures = 0;
+  const noteOutcome = (message: string | undefined): void => {
+    consecutiveFailures = message === undefined ? 0 : consecutiveFailures + 1;
+    if (message !== undefined && consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+      throw new ModelFailingError(consecutiveFailures, message);
+    }
+  };
+
+  const store = new InMemoryStore();
+  const manager = new MemoryManager({ model: managerModel, store, embedder, scope: 'conversation' });
+  opts.onProgress?.({ phase: 'ingest', done: 0, total: turns.length });
+  for (const [i, turn] of turns.entries()) {
+    throwIfAborted(signal);
+    const result = await manager.processTurn(turn, { signal });
+    noteOutcome(result.status === 'failed' ? (result.error?.message ?? 'unknown error') : undefined);
+    opts.onProgress?.({ phase: 'ingest', done: i + 1, total: turns.length });
+  }
+  const retried = await manager.retryFailed({ signal });
+  const ingestFailed = retried.filter((r) => r.status === 'failed').length;
+
+  const agent = new AnswerAgent({ model: answerModel, store, embedder });
+  const time = conversationEndTime(conversation);
+  const answers: LocomoBenchmarkAnswer[] = [];
+  const failedQuestions: LocomoBenchmarkResult['failedQuestions'] = [];
+  opts.onProgress?.({ phase: 'answer', done: 0, total: questions.length });
+  for (const [i, q] of questions.entries()) {
+    throwIfAborted(signal);
+    try {
+      const result = await agent.answer(
+        {
+          question: q.question,
+          mode: 'benchmark',
+          conversationId: conversation.id,
+          ...(time !== undefined && { time }),
+        },
+        { signal },
+      );
+      answers.push({
+        id: q.id,
+        category: q.category,
+        categoryName: LOCOMO_CATEGORIES[q.category],
+        question: q.question,
+        gold: q.answer,
+        prediction: result.answer,
+        ...scoreLocomo(q, result.answer),
+      });
+      noteOutcome(undefined);
+    } catch (err) {
+      if (isAbortError(err) || signal?.aborted) throw err;
+      const { message } = toErrorData(err);
+      failedQuestions.push({ id: q.id, question: q.question, message });
+      noteOutcome(message);
+    }
+    opts.onProgress?.({ phase: 'answer', done: i + 1, total: questions.length });
+  }
+
+  const summary = summarizeLocomo(answers, false);
+  const usage = meter.totals();
+  return {
+    conversationId: conversation.id,
+    modelId: answerModel.id,
+    embedderId: embedder?.id ?? null,
+    answers,
+    failedQuestions,
+    ingest: { turns: turns.length, failed: ingestFailed },
+    f1: summary.f1,
+    f1Locomo: summary.f1_locomo,
+    bleu1: summary.bleu1,
+    count: summary.count,
+    tokensPerSecond:
+      usage.completionTokens > 0 && usage.seconds > 0 ? usage.completionTokens / usage.seconds : null,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    calls: usage.calls,
+    callsWithoutUsage: usage.callsWithoutUsage,
+    modelSeconds: usage.seconds,
+    seconds: (clock() - started) / 1000,
+  };
+}

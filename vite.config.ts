@@ -1,9 +1,99 @@
-// Vite: builds the app (index.html + workers). The app layer's PWA and worker settings live here.
-import { defineConfig } from 'vite';
+// Vite: builds the app (index.html + workers). ONNX Runtime's wasm is served by the app itself (ortWasm), the
+// service worker and manifest come from vite-plugin-pwa (generateSW, update prompt through workbox-window), and the
+// Content-Security-Policy is written into index.html and sent as a header by `vite preview` (workers take their
+// policy from their own response headers, not from the page's meta tag).
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { ortWasm } from './scripts/vite-ort-wasm';
+
+/** Hosts model weights and WebLLM model libraries are downloaded from (and nothing else remote). */
+const MODEL_HOSTS = [
+  'https://huggingface.co',
+  'https://*.huggingface.co',
+  'https://*.hf.co',
+  'https://cdn-lfs.huggingface.co',
+  'https://raw.githubusercontent.com',
+];
+
+/** The user's own LLM server may only be on this machine (CSP cannot name IPv6 literals such as [::1]). */
+const LOCAL_SERVERS = [
+  'http://localhost:*',
+  'http://127.0.0.1:*',
+  'https://localhost:*',
+  'https://127.0.0.1:*',
+];
+
+/** No analytics, web fonts or CDNs: scripts, styles and fonts come from the app only. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  `connect-src 'self' ${[...MODEL_HOSTS, ...LOCAL_SERVERS].join(' ')}`,
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/** Writes the policy into index.html as a meta tag, first in <head>, so it covers every later element. */
+function cspMeta(): Plugin {
+  return {
+    name: 'memory-r1:csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
 
 export default defineConfig({
-  build: { target: 'es2022', sourcemap: true },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },
   worker: { format: 'es' },
-  preview: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   server: { host: '127.0.0.1' },
+  plugins: [
+    ortWasm(),
+    cspMeta(),
+    VitePWA({
+      strategies: 'generateSW',
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['icons/icon.svg'],
+      manifest: {
+        name: 'Memory-R1',
+        short_name: 'Memory-R1',
+        description: 'A private chat assistant that remembers you, running entirely in your browser.',
+        start_url: '.',
+        scope: '.',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#1f5fbf',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+      },
+      workbox: {
+        // The app shell, every chunk (WebLLM and transformers.js too, so on-device works offline once models are
+        // cached) and ONNX Runtime's wasm (~25 MB, hence the raised limit). Source maps are not precached.
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,wasm}'],
+        // transformers.js also emits ONNX Runtime's wasm under assets/; the embedder loads the copy under /ort/.
+        globIgnores: ['assets/*.wasm'],
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+        // `vite preview` answers with `Vary: Origin`; precache lookups must not depend on the Origin header.
+        importScripts: ['sw-ignore-vary.js'],
+      },
+    }),
+  ],
 });

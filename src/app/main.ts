@@ -1,1 +1,5 @@
-/** App entry point: registers the custom elements. */
+/** App entry point: page styles and the custom elements. */
+import './global.css';
+import { defineElements } from './define';
+
+defineElements();

@@ -1,0 +1,17 @@
+/**
+ * Services the components receive through `@lit/context` instead of creating them: the memory worker client, the
+ * on-device model service, and the current settings with a way to change them. `mr-app` provides all three.
+ */
+import { createContext } from '@lit/context';
+import type { MemoryService } from '../client/memory-client';
+import type { Settings } from '../client/settings';
+import type { ModelService } from './model-service';
+
+/** The memory worker client. */
+export const memoryContext = createContext<MemoryService>(Symbol('mr-memory'));
+
+/** The on-device model service (WebGPU check, catalog, downloads, cache). */
+export const modelContext = createContext<ModelService>(Symbol('mr-models'));
+
+/** The current settings (re-provided whenever they change). */
+export const settingsContext = createContext<Settings>(Symbol('mr-settings'));

@@ -1,0 +1,27 @@
+/** Registers every custom element of the app under its `mr-` tag (kept apart from the classes so tests can import a class without side effects). */
+import { MrApp } from './mr-app';
+import { MrChat } from './mr-chat';
+import { MrConversationList } from './mr-conversation-list';
+import { MrMemoryEvents } from './mr-memory-events';
+import { MrMemoryInspector } from './mr-memory-inspector';
+import { MrModelManager } from './mr-model-manager';
+import { MrOnboarding } from './mr-onboarding';
+import { MrSettings } from './mr-settings';
+import { MrUsedMemories } from './mr-used-memories';
+
+const elements: [string, CustomElementConstructor][] = [
+  ['mr-conversation-list', MrConversationList],
+  ['mr-memory-events', MrMemoryEvents],
+  ['mr-used-memories', MrUsedMemories],
+  ['mr-chat', MrChat],
+  ['mr-memory-inspector', MrMemoryInspector],
+  ['mr-settings', MrSettings],
+  ['mr-onboarding', MrOnboarding],
+  ['mr-model-manager', MrModelManager],
+  ['mr-app', MrApp],
+];
+
+/** Defines every `mr-` element that is not defined yet. */
+export function defineElements(): void {
+  for (const [tag, ctor] of elements) if (!customElements.get(tag)) customElements.define(tag, ctor);
+}

@@ -1,0 +1,328 @@
+/**
+ * `<mr-chat>`: one conversation. Streams the reply (markdown, sanitized) into a polite live log, with Stop while
+ * it streams, and Copy and Retry on each reply. The Memory Manager runs in the worker after the user's turn, so the
+ * message box stays usable the whole time; what it remembered appears under the turn when the pass finishes.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { consume } from '@lit/context';
+import type { MemoryService } from '../client/memory-client';
+import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../client/memory-protocol';
+import type { Settings } from '../client/settings';
+import { isAbortError } from '../core/errors';
+import { memoryContext, settingsContext } from './context';
+import { mrEvent } from './events';
+import { renderMarkdown } from './markdown';
+import { sharedStyles } from './shared.styles';
+import { chatStyles } from './mr-chat.styles';
+
+/**
+ * The chat view of one conversation (or of a new one, created on the first message).
+ * @fires mr-select-conversation - a first message created a new conversation
+ * @fires mr-navigate - the user asked to open Settings from an error
+ */
+export class MrChat extends LitElement {
+  static override styles = [sharedStyles, chatStyles];
+
+  @consume({ context: memoryContext }) private memory?: MemoryService;
+  @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
+
+  /** The open conversation; empty for a new one. */
+  @property({ attribute: false }) conversationId?: string;
+
+  @state() private messages: StoredMessage[] = [];
+  @state() private streaming = false;
+  @state() private loadError = '';
+  @state() private draft = '';
+  @state() private copiedId = '';
+  /** Loading progress of the on-device model, while the first reply waits for it. */
+  @state() private modelLoading?: ModelLoadProgress;
+
+  @query('textarea') private textarea?: HTMLTextAreaElement;
+
+  private controller?: AbortController;
+  private unsubscribe?: () => void;
+  private renderQueued = false;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = this.memory?.onEvent((event) => {
+      if (event.type !== 'memory-pass' || event.conversationId !== this.conversationId) return;
+      this.messages = this.messages.map((m) =>
+        m.id === event.messageId ? { ...m, memory: event.memory } : m,
+      );
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('conversationId') && !this.streaming) void this.load();
+  }
+
+  /** Puts the keyboard focus in the message box. */
+  override focus(): void {
+    this.textarea?.focus();
+  }
+
+  private async load(): Promise<void> {
+    const id = this.conversationId;
+    this.loadError = '';
+    if (!id || !this.memory) {
+      this.messages = [];
+      return;
+    }
+    try {
+      const messages = await this.memory.call('listMessages', { conversationId: id });
+      if (id === this.conversationId) this.messages = messages;
+    } catch (err) {
+      this.loadError = errorText(err);
+    }
+    await this.updateComplete;
+    this.scrollToEnd();
+  }
+
+  override render() {
+    const configured = this.settings?.onboarded ?? false;
+    return html`
+      <h1 class="visually-hidden" tabindex="-1">Chat</h1>
+      <div
+        class="log"
+        role="log"
+        aria-live="polite"
+        aria-busy=${this.streaming ? 'true' : 'false'}
+        aria-label="Conversation"
+      >
+        ${
+          this.messages.length === 0
+            ? html`<div class="empty">
+                <p><strong>Tell me about yourself, or ask me anything.</strong></p>
+                <p class="hint">
+                  What you say stays on this device. I remember facts you tell me, and you can see, edit or
+                  erase them under Memories.
+                </p>
+                ${
+                  configured
+                    ? nothing
+                    : html`<p class="hint">
+                        No model is set up yet.
+                        <button
+                          class="link"
+                          @click=${() => this.dispatchEvent(mrEvent('mr-navigate', { view: 'onboarding' }))}
+                        >
+                          Set up a model
+                        </button>
+                      </p>`
+                }
+              </div>`
+            : this.messages.map((m) => this.renderMessage(m))
+        }
+        ${this.loadError ? html`<p class="error" role="alert">${this.loadError}</p>` : nothing}
+      </div>
+      ${
+        this.modelLoading && this.streaming
+          ? html`<div class="loading">
+              <label for="model-progress">Loading the model (first reply only)</label>
+              <progress id="model-progress" max="1" .value=${this.modelLoading.progress}></progress>
+              <p class="hint" role="status">${this.modelLoading.text}</p>
+            </div>`
+          : nothing
+      }
+      <form class="composer" @submit=${this.onSubmit}>
+        <label class="visually-hidden" for="message">Message</label>
+        <textarea
+          id="message"
+          rows="2"
+          placeholder="Message"
+          .value=${this.draft}
+          @input=${(e: Event) => (this.draft = (e.target as HTMLTextAreaElement).value)}
+          @keydown=${this.onKeyDown}
+        ></textarea>
+        ${
+          this.streaming
+            ? html`<button type="button" class="danger" @click=${this.stop}>Stop</button>`
+            : html`<button type="submit" class="primary" ?disabled=${this.draft.trim() === ''}>Send</button>`
+        }
+      </form>
+    `;
+  }
+
+  private renderMessage(m: StoredMessage) {
+    if (m.role === 'user') {
+      return html`<article class="msg user" aria-label="You said">
+        <div class="bubble">${m.text}</div>
+        <mr-memory-events .messageId=${m.id} .info=${m.memory}></mr-memory-events>
+      </article>`;
+    }
+    const live = m.status === 'streaming';
+    return html`<article class="msg assistant" aria-label="Assistant replied">
+      <div class="bubble markdown">
+        ${m.text ? unsafeHTML(renderMarkdown(m.text)) : live ? html`<span class="hint">Thinking…</span>` : nothing}
+      </div>
+      ${m.status === 'stopped' ? html`<p class="hint">Stopped.</p>` : nothing}
+      ${
+        m.status === 'error'
+          ? html`<p class="error" role="alert">
+              ${m.error?.message ?? 'The reply failed.'}
+              ${
+                m.error?.code === 'settings-invalid' || m.error?.code === 'model-not-configured'
+                  ? html`<button
+                      class="link"
+                      @click=${() => this.dispatchEvent(mrEvent('mr-navigate', { view: 'settings' }))}
+                    >
+                      Open settings
+                    </button>`
+                  : nothing
+              }
+            </p>`
+          : nothing
+      }
+      <mr-used-memories .memories=${m.usedMemories ?? []}></mr-used-memories>
+      ${
+        live
+          ? nothing
+          : html`<div class="actions">
+              <button class="link" @click=${() => this.copy(m)}>
+                ${this.copiedId === m.id ? 'Copied' : 'Copy'}
+              </button>
+              <button class="link" ?disabled=${this.streaming} @click=${() => this.retry(m)}>Retry</button>
+            </div>`
+      }
+    </article>`;
+  }
+
+  private onKeyDown(e: KeyboardEvent): void {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (!this.streaming) void this.send();
+    }
+  }
+
+  private onSubmit(e: Event): void {
+    e.preventDefault();
+    void this.send();
+  }
+
+  private async send(): Promise<void> {
+    const text = this.draft.trim();
+    if (!text || this.streaming || !this.memory) return;
+    let conversationId = this.conversationId;
+    if (!conversationId) {
+      const conversation = await this.memory.call('createConversation', { title: titleFrom(text) });
+      conversationId = conversation.id;
+      this.conversationId = conversationId;
+      this.dispatchEvent(mrEvent('mr-select-conversation', { id: conversationId }));
+    }
+    this.draft = '';
+    await this.stream((signal, onProgress) =>
+      this.memory!.call('send', { conversationId: conversationId!, text }, { signal, onProgress }),
+    );
+  }
+
+  private async retry(m: StoredMessage): Promise<void> {
+    if (!this.memory || this.streaming) return;
+    await this.stream((signal, onProgress) =>
+      this.memory!.call('retryReply', { assistantMessageId: m.id }, { signal, onProgress }),
+    );
+  }
+
+  private async stream(
+    run: (signal: AbortSignal, onProgress: (p: ReplyProgress) => void) => Promise<unknown>,
+  ): Promise<void> {
+    this.controller = new AbortController();
+    this.streaming = true;
+    let assistantId = '';
+    let failure = '';
+    let stopped = false;
+    try {
+      await run(this.controller.signal, (p) => {
+        if (p.type === 'user') this.upsert(p.message);
+        else if (p.type === 'assistant') {
+          assistantId = p.message.id;
+          this.upsert(p.message);
+        } else if (p.type === 'used') this.patch(assistantId, (m) => ({ ...m, usedMemories: p.memories }));
+        else {
+          this.modelLoading = undefined;
+          this.patch(assistantId, (m) => ({ ...m, text: m.text + p.text }));
+        }
+      });
+    } catch (err) {
+      stopped = isAbortError(err);
+      // A failed reply is saved with its partial text and error, so only failures before it existed are shown here.
+      if (!stopped && !assistantId) failure = errorText(err);
+    } finally {
+      this.streaming = false;
+      this.controller = undefined;
+      this.modelLoading = undefined;
+      // After Stop the worker is still saving the partial reply; show it as stopped rather than reload a half-saved one.
+      if (stopped) this.patch(assistantId, (m) => ({ ...m, status: 'stopped' }));
+      else await this.load();
+      if (failure) this.loadError = failure;
+      this.textarea?.focus();
+    }
+  }
+
+  private stop(): void {
+    this.controller?.abort();
+  }
+
+  private upsert(message: StoredMessage): void {
+    const i = this.messages.findIndex((m) => m.id === message.id);
+    this.messages = i === -1 ? [...this.messages, message] : this.messages.with(i, message);
+    this.queueScroll();
+  }
+
+  private patch(id: string, change: (m: StoredMessage) => StoredMessage): void {
+    const i = this.messages.findIndex((m) => m.id === id);
+    const current = this.messages[i];
+    if (!current) return;
+    this.messages = this.messages.with(i, change(current));
+    this.queueScroll();
+  }
+
+  private queueScroll(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.scrollToEnd();
+    });
+  }
+
+  private scrollToEnd(): void {
+    const log = this.renderRoot.querySelector('.log');
+    log?.scrollTo({ top: log.scrollHeight });
+  }
+
+  private async copy(m: StoredMessage): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(m.text);
+      this.copiedId = m.id;
+      setTimeout(() => {
+        if (this.copiedId === m.id) this.copiedId = '';
+      }, 2000);
+    } catch {
+      this.loadError = 'Copying failed: the browser did not allow access to the clipboard.';
+    }
+  }
+}
+
+/** A short conversation title from its first message. */
+function titleFrom(text: string): string {
+  const line = text.split('\n')[0]?.trim() ?? '';
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line || 'Untitled conversation';
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mr-chat': MrChat;
+  }
+}

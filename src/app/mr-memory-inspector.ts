@@ -1,0 +1,442 @@
+/**
+ * `<mr-memory-inspector>`: everything the assistant remembers, as a region named "Memories" holding one list item
+ * per memory. Search, filter by speaker and conversation, edit, delete, undo the last change, each memory's history
+ * (which turn created or changed it, before and after), and the failed memory passes with Retry.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import type { MemoryService } from '../client/memory-client';
+import type { Conversation } from '../client/memory-protocol';
+import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
+import { memoryContext } from './context';
+import { sharedStyles } from './shared.styles';
+
+const EVENT_LABELS: Record<MemoryEvent['type'], string> = {
+  ADD: 'Created',
+  UPDATE: 'Changed',
+  DELETE: 'Deleted',
+  UNDO_ADD: 'Creation undone',
+  UNDO_UPDATE: 'Change undone',
+  UNDO_DELETE: 'Deletion undone',
+};
+
+/** The memory inspector. */
+export class MrMemoryInspector extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        padding: 1rem;
+        overflow-y: auto;
+        height: 100%;
+      }
+      h1 {
+        margin: 0 0 0.75rem;
+        font-size: 1.4rem;
+      }
+      .filters {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.75rem;
+        margin-bottom: 1rem;
+      }
+      .filters > div {
+        display: flex;
+        flex-direction: column;
+        min-width: 10rem;
+        flex: 1;
+      }
+      ul.memories {
+        list-style: none;
+        padding: 0;
+        margin: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+      }
+      ul.memories > li {
+        border: 1px solid var(--mr-border);
+        border-radius: var(--mr-radius);
+        padding: 0.6rem 0.75rem;
+        background: var(--mr-surface);
+      }
+      .text {
+        margin: 0 0 0.35rem;
+        overflow-wrap: anywhere;
+      }
+      .meta {
+        font-size: 0.8rem;
+        color: var(--mr-muted);
+      }
+      .row {
+        display: flex;
+        gap: 0.4rem;
+        flex-wrap: wrap;
+        margin-top: 0.4rem;
+      }
+      textarea {
+        width: 100%;
+        min-height: 4rem;
+      }
+      .toast {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding: 0.5rem 0.75rem;
+        border-radius: var(--mr-radius);
+        background: var(--mr-surface-2);
+        margin-bottom: 0.75rem;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+        font-size: 0.85rem;
+      }
+      th,
+      td {
+        text-align: left;
+        border-bottom: 1px solid var(--mr-border);
+        padding: 0.3rem;
+        vertical-align: top;
+      }
+      .history {
+        margin-top: 0.5rem;
+        overflow-x: auto;
+      }
+      .failures {
+        margin-top: 1.5rem;
+      }
+      .failures h2 {
+        font-size: 1.1rem;
+      }
+      .failure {
+        border: 1px solid var(--mr-danger);
+        border-radius: var(--mr-radius);
+        padding: 0.5rem 0.75rem;
+        margin-bottom: 0.5rem;
+      }
+      pre {
+        white-space: pre-wrap;
+        font-family: var(--mr-mono);
+        font-size: 0.8rem;
+        max-height: 8rem;
+        overflow: auto;
+      }
+    `,
+  ];
+
+  @consume({ context: memoryContext }) private memory?: MemoryService;
+
+  @state() private memories: MemoryRecord[] = [];
+  @state() private allMemories: MemoryRecord[] = [];
+  @state() private conversations: Conversation[] = [];
+  @state() private failures: TurnFailure[] = [];
+  @state() private query = '';
+  @state() private speaker = '';
+  @state() private conversationId = '';
+  @state() private editingId = '';
+  @state() private historyId = '';
+  @state() private history: MemoryEvent[] = [];
+  @state() private toast?: { message: string; batchId?: string };
+  @state() private error = '';
+  @state() private loading = true;
+
+  private unsubscribe?: () => void;
+  private searchTimer?: ReturnType<typeof setTimeout>;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = this.memory?.onEvent((event) => {
+      if (event.type === 'memories-changed' || event.type === 'memory-pass') void this.refresh();
+    });
+    void this.refresh();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    clearTimeout(this.searchTimer);
+  }
+
+  /** Reloads memories, conversations and failures from the worker. */
+  async refresh(): Promise<void> {
+    const memory = this.memory;
+    if (!memory) return;
+    try {
+      const filter = {
+        speaker: this.speaker || undefined,
+        conversationId: this.conversationId || undefined,
+      };
+      const [filtered, all, conversations, failures] = await Promise.all([
+        memory.call('listMemories', { ...filter, query: this.query.trim() || undefined }),
+        memory.call('listMemories', {}),
+        memory.call('listConversations', null),
+        memory.call('failures', null),
+      ]);
+      this.memories = filtered;
+      this.allMemories = all;
+      this.conversations = conversations;
+      this.failures = failures;
+      this.error = '';
+      if (this.historyId) this.history = await memory.call('history', { memoryId: this.historyId });
+    } catch (err) {
+      this.error = message(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  override render() {
+    const speakers = [
+      ...new Set(this.allMemories.map((m) => m.speaker).filter((s): s is string => !!s)),
+    ].sort();
+    return html`
+      <section aria-labelledby="memories-heading">
+        <h1 id="memories-heading" tabindex="-1">Memories</h1>
+        <p class="hint">
+          What the assistant remembers about you. Everything stays on this device; edit or delete anything.
+        </p>
+        ${
+          this.toast
+            ? html`<div class="toast" role="status">
+                <span>${this.toast.message}</span>
+                ${
+                  this.toast.batchId
+                    ? html`<button class="link" @click=${() => this.undo(this.toast?.batchId)}>Undo</button>`
+                    : nothing
+                }
+              </div>`
+            : nothing
+        }
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        <div class="filters">
+          <div>
+            <label for="search">Search memories</label>
+            <input id="search" type="search" .value=${this.query} @input=${this.onSearch} />
+          </div>
+          <div>
+            <label for="speaker">Speaker</label>
+            <select id="speaker" @change=${(e: Event) => this.setFilter('speaker', e)}>
+              <option value="" ?selected=${this.speaker === ''}>Everyone</option>
+              ${speakers.map((s) => html`<option value=${s} ?selected=${this.speaker === s}>${s}</option>`)}
+            </select>
+          </div>
+          <div>
+            <label for="conversation">Conversation</label>
+            <select id="conversation" @change=${(e: Event) => this.setFilter('conversationId', e)}>
+              <option value="" ?selected=${this.conversationId === ''}>All conversations</option>
+              ${this.conversations.map(
+                (c) =>
+                  html`<option value=${c.id} ?selected=${this.conversationId === c.id}>${c.title}</option>`,
+              )}
+            </select>
+          </div>
+        </div>
+        <p class="hint" role="status">${this.loading ? 'Loading…' : this.countText()}</p>
+        <ul class="memories">
+          ${this.memories.map((m) => this.renderMemory(m))}
+        </ul>
+      </section>
+      ${this.historyId ? this.renderHistory() : nothing}
+      ${this.failures.length ? this.renderFailures() : nothing}
+    `;
+  }
+
+  private countText(): string {
+    const n = this.memories.length;
+    const filtered = this.query || this.speaker || this.conversationId;
+    if (n === 0) return filtered ? 'No memories match.' : 'Nothing remembered yet.';
+    return `${n} ${n === 1 ? 'memory' : 'memories'}${filtered ? ' match' : ''}.`;
+  }
+
+  private renderMemory(m: MemoryRecord) {
+    const conversation = this.conversations.find((c) => c.id === m.conversationId)?.title;
+    if (this.editingId === m.id) {
+      return html`<li>
+        <form @submit=${(e: Event) => this.saveEdit(e, m)}>
+          <label for="edit-${m.id}">Memory text</label>
+          <textarea id="edit-${m.id}" .value=${m.text} maxlength="1000"></textarea>
+          <div class="row">
+            <button type="submit" class="primary">Save</button>
+            <button type="button" @click=${() => this.cancelEdit(m.id)}>Cancel</button>
+          </div>
+        </form>
+      </li>`;
+    }
+    return html`<li>
+      <p class="text">${m.text}</p>
+      <div class="meta">
+        ${m.speaker ? html`${m.speaker} · ` : nothing}${conversation ? html`${conversation} · ` : nothing}updated
+        ${new Date(m.updatedAt).toLocaleString()}
+      </div>
+      <div class="row">
+        <button data-edit=${m.id} @click=${() => this.startEdit(m.id)}>Edit</button>
+        <button class="danger" @click=${() => this.deleteMemory(m)}>Delete</button>
+        <button
+          aria-expanded=${this.historyId === m.id ? 'true' : 'false'}
+          @click=${() => this.toggleHistory(m.id)}
+        >
+          History
+        </button>
+      </div>
+    </li>`;
+  }
+
+  private renderHistory() {
+    const memoryText = this.allMemories.find((m) => m.id === this.historyId)?.text ?? '';
+    return html`<section class="history" aria-labelledby="history-heading">
+      <h2 id="history-heading">History of “${memoryText}”</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Change</th>
+            <th scope="col">Before</th>
+            <th scope="col">After</th>
+            <th scope="col">By</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${this.history.map(
+            (e) =>
+              html`<tr>
+                <td>${new Date(e.time).toLocaleString()}</td>
+                <td>${EVENT_LABELS[e.type]}</td>
+                <td>${e.before ?? '—'}</td>
+                <td>${e.after ?? '—'}</td>
+                <td>
+                  ${e.modelId === 'user' ? 'You' : e.turnId ? `Turn ${e.turnId.slice(0, 8)}` : (e.modelId ?? '')}
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <button @click=${() => this.toggleHistory(this.historyId)}>Close history</button>
+    </section>`;
+  }
+
+  private renderFailures() {
+    return html`<section class="failures" aria-labelledby="failures-heading">
+      <h2 id="failures-heading">Failed memory passes</h2>
+      <p class="hint">These turns could not be turned into memories. Nothing was changed; you can retry.</p>
+      ${this.failures.map(
+        (f) =>
+          html`<div class="failure">
+            <p><strong>“${f.text}”</strong></p>
+            <p class="error">${f.message}</p>
+            ${
+              f.rawOutput
+                ? html`<details>
+                    <summary>Model output</summary>
+                    <pre>${f.rawOutput}</pre>
+                  </details>`
+                : nothing
+            }
+            <button @click=${() => this.retryFailure(f.turnId)}>Retry</button>
+          </div>`,
+      )}
+    </section>`;
+  }
+
+  private onSearch(e: Event): void {
+    this.query = (e.target as HTMLInputElement).value;
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => void this.refresh(), 150);
+  }
+
+  private setFilter(key: 'speaker' | 'conversationId', e: Event): void {
+    this[key] = (e.target as HTMLSelectElement).value;
+    void this.refresh();
+  }
+
+  private async startEdit(id: string): Promise<void> {
+    this.editingId = id;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLTextAreaElement>(`#edit-${CSS.escape(id)}`)?.focus();
+  }
+
+  private async cancelEdit(id: string): Promise<void> {
+    this.editingId = '';
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>(`[data-edit="${CSS.escape(id)}"]`)?.focus();
+  }
+
+  private async saveEdit(e: Event, m: MemoryRecord): Promise<void> {
+    e.preventDefault();
+    const text = (e.currentTarget as HTMLFormElement).querySelector('textarea')?.value.trim() ?? '';
+    if (!text) {
+      this.error = 'A memory cannot be empty. Use Delete to forget it.';
+      return;
+    }
+    await this.act(async (memory) => {
+      const batch = await memory.call('editMemory', { id: m.id, text });
+      this.editingId = '';
+      this.toast = { message: 'Memory updated.', batchId: batch.batchId };
+    });
+    await this.cancelEdit(m.id);
+  }
+
+  private async deleteMemory(m: MemoryRecord): Promise<void> {
+    await this.act(async (memory) => {
+      const batch = await memory.call('deleteMemory', { id: m.id });
+      this.toast = { message: `Deleted “${m.text}”.`, batchId: batch.batchId };
+    });
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('.toast button, #search')?.focus();
+  }
+
+  private async undo(batchId: string | undefined): Promise<void> {
+    if (!batchId) return;
+    await this.act(async (memory) => {
+      await memory.call('undo', { batchId });
+      this.toast = { message: 'Undone.' };
+    });
+  }
+
+  private async toggleHistory(id: string): Promise<void> {
+    if (this.historyId === id) {
+      this.historyId = '';
+      this.history = [];
+      return;
+    }
+    this.historyId = id;
+    await this.act(async (memory) => {
+      this.history = await memory.call('history', { memoryId: id });
+    });
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('#history-heading')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private async retryFailure(turnId: string): Promise<void> {
+    await this.act(async (memory) => {
+      const result = await memory.call('retryFailure', { turnId });
+      this.toast = {
+        message:
+          result.status === 'failed' ? `Retry failed: ${result.error?.message ?? ''}` : 'Memory pass done.',
+      };
+    });
+  }
+
+  private async act(action: (memory: MemoryService) => Promise<void>): Promise<void> {
+    if (!this.memory) return;
+    this.error = '';
+    try {
+      await action(this.memory);
+    } catch (err) {
+      this.error = message(err);
+    }
+    await this.refresh();
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mr-memory-inspector': MrMemoryInspector;
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * `<mr-settings>`: provider (On-device / Local server with Server URL and Model), a model per role, the embedding
+ * model, memory on/off, Export memories / Import memories, storage usage and Clear all data (with confirmation).
+ * Values are validated on Save; an invalid field is marked and its message says what to enter instead.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import type { MemoryService } from '../client/memory-client';
+import { NO_EMBEDDINGS, SettingsError, validateSettings, type Settings } from '../client/settings';
+import { EMBEDDING_MODELS } from '../embed/embedding-models';
+import { memoryContext, settingsContext } from './context';
+import { mrEvent } from './events';
+import { sharedStyles } from './shared.styles';
+
+/**
+ * The settings page.
+ * @fires mr-settings-change - the user saved valid settings
+ * @fires mr-clear-all - the user confirmed deleting all data
+ * @fires mr-navigate - the user opened the model manager
+ */
+export class MrSettings extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        padding: 1rem;
+        overflow-y: auto;
+        height: 100%;
+      }
+      form,
+      section {
+        max-width: 40rem;
+      }
+      h1 {
+        margin: 0 0 1rem;
+        font-size: 1.4rem;
+      }
+      h2 {
+        font-size: 1.1rem;
+        margin: 1.75rem 0 0.5rem;
+      }
+      .field {
+        margin-bottom: 1rem;
+      }
+      .field input:not([type='checkbox']),
+      .field select {
+        width: 100%;
+      }
+      .check {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .check label {
+        margin: 0;
+      }
+      .row {
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+        align-items: center;
+      }
+      [aria-invalid='true'] {
+        border-color: var(--mr-danger);
+      }
+      dialog {
+        border: 1px solid var(--mr-border);
+        border-radius: var(--mr-radius);
+        background: var(--mr-bg);
+        color: var(--mr-text);
+        max-width: 28rem;
+      }
+      dialog::backdrop {
+        background: rgb(0 0 0 / 45%);
+      }
+    `,
+  ];
+
+  @consume({ context: memoryContext }) private memory?: MemoryService;
+  @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
+
+  @state() private draft?: Settings;
+  @state() private fieldError?: { field: string; message: string };
+  @state() private status = '';
+  @state() private dataStatus = '';
+  @state() private usage = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.estimateStorage();
+  }
+
+  private get form(): Settings | undefined {
+    return this.draft ?? this.settings;
+  }
+
+  override render() {
+    const s = this.form;
+    if (!s) return nothing;
+    const err = (field: string) => (this.fieldError?.field === field ? this.fieldError.message : '');
+    const invalid = (field: string) => (err(field) ? 'true' : 'false');
+    return html`
+      <h1 tabindex="-1">Settings</h1>
+      <form @submit=${this.save} novalidate>
+        <div class="field">
+          <label for="provider">Provider</label>
+          <select
+            id="provider"
+            @change=${(e: Event) => this.set({ provider: value(e) as Settings['provider'] })}
+          >
+            <option value="on-device" ?selected=${s.provider === 'on-device'}>On-device</option>
+            <option value="local" ?selected=${s.provider === 'local'}>Local server</option>
+          </select>
+          <p class="hint" id="provider-hint">
+            ${
+              s.provider === 'on-device'
+                ? 'Runs the model in this browser on your GPU (WebGPU). Nothing leaves the device.'
+                : 'Uses an OpenAI-compatible server on this machine (llama.cpp, Ollama, vLLM). Only localhost is allowed.'
+            }
+          </p>
+        </div>
+        ${
+          s.provider === 'local'
+            ? html`<div class="field">
+                  <label for="baseUrl">Server URL</label>
+                  <input
+                    id="baseUrl"
+                    type="url"
+                    inputmode="url"
+                    .value=${s.baseUrl}
+                    aria-invalid=${invalid('baseUrl')}
+                    aria-describedby="baseUrl-msg"
+                    @input=${(e: Event) => this.set({ baseUrl: value(e) })}
+                  />
+                  <p class=${err('baseUrl') ? 'error' : 'hint'} id="baseUrl-msg">
+                    ${err('baseUrl') || 'For example http://127.0.0.1:8080/v1 (llama.cpp) or http://localhost:11434/v1 (Ollama).'}
+                  </p>
+                </div>
+                <div class="field">
+                  <label for="model">Model</label>
+                  <input
+                    id="model"
+                    type="text"
+                    .value=${s.model}
+                    autocomplete="off"
+                    aria-invalid=${invalid('model')}
+                    aria-describedby="model-msg"
+                    @input=${(e: Event) => this.set({ model: value(e) })}
+                  />
+                  <p class=${err('model') ? 'error' : 'hint'} id="model-msg">
+                    ${err('model') || 'The model name your server lists under /v1/models.'}
+                  </p>
+                </div>`
+            : html`<div class="field">
+                <p class="hint">
+                  On-device model: ${s.onDeviceModel || 'the recommended model for this device'}.
+                  <button
+                    type="button"
+                    class="link"
+                    @click=${() => this.dispatchEvent(mrEvent('mr-navigate', { view: 'models' }))}
+                  >
+                    Manage models
+                  </button>
+                </p>
+              </div>`
+        }
+        <h2>Models per role</h2>
+        <div class="field">
+          <label for="managerModel">Memory Manager model</label>
+          <input
+            id="managerModel"
+            list="role-models"
+            .value=${s.managerModel}
+            placeholder="Same as the chat model"
+            aria-invalid=${invalid('managerModel')}
+            aria-describedby="managerModel-msg"
+            @input=${(e: Event) => this.set({ managerModel: value(e) })}
+          />
+          <p class=${err('managerModel') ? 'error' : 'hint'} id="managerModel-msg">
+            ${err('managerModel') || 'Decides what to remember after each of your messages. Empty: the chat model.'}
+          </p>
+        </div>
+        <div class="field">
+          <label for="answerModel">Answer Agent model</label>
+          <input
+            id="answerModel"
+            list="role-models"
+            .value=${s.answerModel}
+            placeholder="Same as the chat model"
+            aria-invalid=${invalid('answerModel')}
+            aria-describedby="answerModel-msg"
+            @input=${(e: Event) => this.set({ answerModel: value(e) })}
+          />
+          <p class=${err('answerModel') ? 'error' : 'hint'} id="answerModel-msg">
+            ${err('answerModel') || 'Writes the replies, using your memories. Empty: the chat model.'}
+          </p>
+        </div>
+        <datalist id="role-models">
+          ${s.model ? html`<option value=${s.model}></option>` : nothing}
+          ${s.onDeviceModel ? html`<option value=${s.onDeviceModel}></option>` : nothing}
+        </datalist>
+        <div class="field">
+          <label for="embeddingModel">Embedding model</label>
+          <select id="embeddingModel" @change=${(e: Event) => this.set({ embeddingModel: value(e) })}>
+            ${EMBEDDING_MODELS.map(
+              (m, i) =>
+                html`<option
+                  value=${i === 0 ? '' : m.id}
+                  ?selected=${(s.embeddingModel || EMBEDDING_MODELS[0]?.id) === m.id}
+                >
+                  ${m.label}${m.downloadMb ? ` (${m.downloadMb} MB)` : ''}
+                </option>`,
+            )}
+            <option value=${NO_EMBEDDINGS} ?selected=${s.embeddingModel === NO_EMBEDDINGS}>
+              None (keyword search only)
+            </option>
+          </select>
+          <p class="hint">Finds related memories by meaning. Downloaded once from Hugging Face.</p>
+        </div>
+        <div class="field check">
+          <input
+            id="memoryEnabled"
+            type="checkbox"
+            .checked=${s.memoryEnabled}
+            @change=${(e: Event) => this.set({ memoryEnabled: (e.target as HTMLInputElement).checked })}
+          />
+          <label for="memoryEnabled">Remember things from my messages</label>
+        </div>
+        <div class="row">
+          <button type="submit" class="primary">Save</button>
+          <span role="status">${this.status}</span>
+        </div>
+      </form>
+      <section aria-labelledby="data-heading">
+        <h2 id="data-heading">Your data</h2>
+        <p class="hint">Storage used by this app: ${this.usage || 'unknown'}.</p>
+        <div class="row">
+          <button type="button" @click=${this.exportMemories}>Export memories</button>
+          <button
+            type="button"
+            @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#import-file')?.click()}
+          >
+            Import memories
+          </button>
+          <input
+            id="import-file"
+            type="file"
+            accept="application/json,.json"
+            hidden
+            aria-hidden="true"
+            tabindex="-1"
+            @change=${this.importMemories}
+          />
+        </div>
+        <p role="status">${this.dataStatus}</p>
+        <h2>Danger zone</h2>
+        <button type="button" class="danger" @click=${this.askClear}>Clear all data</button>
+        <dialog id="confirm-clear" aria-labelledby="confirm-title">
+          <h2 id="confirm-title">Delete everything?</h2>
+          <p>
+            This deletes every memory, its history, all conversations and your settings from this browser.
+            Export your memories first if you may want them back.
+          </p>
+          <div class="row">
+            <button type="button" class="danger primary" @click=${this.confirmClear}>
+              Delete everything
+            </button>
+            <button type="button" @click=${this.closeDialog}>Cancel</button>
+          </div>
+        </dialog>
+      </section>
+    `;
+  }
+
+  private set(change: Partial<Settings>): void {
+    const base = this.form;
+    if (!base) return;
+    this.draft = { ...base, ...change };
+    this.status = '';
+  }
+
+  private async save(e: Event): Promise<void> {
+    e.preventDefault();
+    const s = this.form;
+    if (!s) return;
+    try {
+      const valid = validateSettings({ ...s, onboarded: s.provider === 'local' ? true : s.onboarded });
+      this.fieldError = undefined;
+      this.draft = undefined;
+      this.dispatchEvent(mrEvent('mr-settings-change', { settings: valid }));
+      this.status = 'Saved.';
+    } catch (err) {
+      if (err instanceof SettingsError) {
+        this.fieldError = { field: err.field, message: err.message };
+        this.status = '';
+        await this.updateComplete;
+        this.renderRoot.querySelector<HTMLElement>(`#${err.field}`)?.focus();
+      } else throw err;
+    }
+  }
+
+  private async exportMemories(): Promise<void> {
+    if (!this.memory) return;
+    try {
+      const data = await this.memory.call('exportMemories', null);
+      const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `memories-${new Date().toISOString().slice(0, 10)}.json`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      this.dataStatus = `Exported ${data.memories.length} memories.`;
+    } catch (err) {
+      this.dataStatus = `Export failed: ${message(err)}`;
+    }
+  }
+
+  private async importMemories(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file || !this.memory) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(await file.text());
+    } catch {
+      this.dataStatus = `Import failed: ${file.name} is not JSON. Choose a file made with Export memories.`;
+      return;
+    }
+    try {
+      const report = await this.memory.call('importMemories', { data });
+      const conflicts = report.conflicts.length
+        ? `, ${report.conflicts.length} conflicts left unchanged`
+        : '';
+      this.dataStatus = `Imported ${report.added} memories (${report.skipped} already present${conflicts}).`;
+      void this.estimateStorage();
+    } catch (err) {
+      this.dataStatus = `Import failed, nothing was changed: ${message(err)}`;
+    }
+  }
+
+  private askClear(): void {
+    this.renderRoot.querySelector<HTMLDialogElement>('#confirm-clear')?.showModal();
+  }
+
+  private closeDialog(): void {
+    this.renderRoot.querySelector<HTMLDialogElement>('#confirm-clear')?.close();
+  }
+
+  private confirmClear(): void {
+    this.closeDialog();
+    this.dispatchEvent(mrEvent('mr-clear-all', {}));
+    this.dataStatus = 'All data deleted.';
+    void this.estimateStorage();
+  }
+
+  private async estimateStorage(): Promise<void> {
+    try {
+      const { usage } = await navigator.storage.estimate();
+      this.usage = usage === undefined ? '' : formatBytes(usage);
+    } catch {
+      this.usage = '';
+    }
+  }
+}
+
+function value(e: Event): string {
+  return (e.target as HTMLInputElement | HTMLSelectElement).value;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Bytes as a short human-readable size. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mr-settings': MrSettings;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The protocol between the page and the memory worker (`src/workers/memory.worker.ts`): every method with its
+ * params, result and progress, and the events the worker pushes on its own (a background memory pass finished,
+ * memories changed, the on-device model is loading). Types only; the page talks through `MemoryClient`.
+ */
+import type {
+  AppliedBatch,
+  ImportReport,
+  MemoryEvent,
+  MemoryExport,
+  MemoryFilter,
+  MemoryRecord,
+  TurnFailure,
+} from '../core/types';
+import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../store/conversations-store';
+import type { Settings } from './settings';
+
+export type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory };
+
+/** What a reply reports while it is produced. */
+export type ReplyProgress =
+  | { type: 'user'; message: StoredMessage }
+  | { type: 'assistant'; message: StoredMessage }
+  | { type: 'used'; memories: UsedMemory[] }
+  | { type: 'delta'; text: string };
+
+/** Progress of loading the on-device model (download, then compile). */
+export interface ModelLoadProgress {
+  /** 0..1 */
+  progress: number;
+  text: string;
+}
+
+/** Lists memories: a store filter plus an optional search text (ranked by the store's hybrid search). */
+export interface ListMemoriesParams extends MemoryFilter {
+  query?: string;
+}
+
+/** Every method of the memory worker. */
+export type MemoryRpc = {
+  configure: { params: { settings: Settings }; result: { modelId: string | null } };
+  listConversations: { params: null; result: Conversation[] };
+  createConversation: { params: { title?: string }; result: Conversation };
+  renameConversation: { params: { id: string; title: string }; result: Conversation };
+  deleteConversation: { params: { id: string }; result: null };
+  listMessages: { params: { conversationId: string }; result: StoredMessage[] };
+  /** Saves the user's message, starts the background memory pass and streams the reply. */
+  send: {
+    params: { conversationId: string; text: string };
+    result: { user: StoredMessage; assistant: StoredMessage };
+    progress: ReplyProgress;
+  };
+  /** Produces the reply to `userMessageId` again, replacing the previous reply. */
+  retryReply: { params: { assistantMessageId: string }; result: StoredMessage; progress: ReplyProgress };
+  listMemories: { params: ListMemoriesParams; result: MemoryRecord[] };
+  editMemory: { params: { id: string; text: string }; result: AppliedBatch };
+  deleteMemory: { params: { id: string }; result: AppliedBatch };
+  /** Reverses a batch; with `messageId`, also marks that turn's memory events as undone. */
+  undo: { params: { batchId: string; messageId?: string }; result: AppliedBatch };
+  history: { params: { memoryId?: string }; result: MemoryEvent[] };
+  failures: { params: null; result: TurnFailure[] };
+  retryFailure: { params: { turnId: string }; result: MemoryPassInfo };
+  exportMemories: { params: null; result: MemoryExport };
+  importMemories: { params: { data: unknown }; result: ImportReport };
+  /** Deletes every memory, event, failure, conversation and message. */
+  clearAll: { params: null; result: null };
+};
+
+/** Events the worker pushes outside any call. */
+export type MemoryWorkerEvent =
+  | { type: 'memory-pass'; conversationId: string; messageId: string; memory: MemoryPassInfo }
+  | { type: 'memories-changed' }
+  | { type: 'model-loading'; progress: ModelLoadProgress }
+  | { type: 'embedder-status'; status: 'loading' | 'ready' | 'unavailable'; message?: string };

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS_KEY,
+  SettingsError,
+  loadSettings,
+  saveSettings,
+  settingsFromUrl,
+  validateServerUrl,
+  validateSettings,
+} from './settings';
+
+function memoryStorage(): Storage {
+  const data = new Map<string, string>();
+  return {
+    get length() {
+      return data.size;
+    },
+    clear: () => data.clear(),
+    getItem: (k) => data.get(k) ?? null,
+    key: (i) => [...data.keys()][i] ?? null,
+    removeItem: (k) => void data.delete(k),
+    setItem: (k, v) => void data.set(k, v),
+  };
+}
+
+describe('settings from a shared link', () => {
+  it('prefills a local server setup and skips onboarding', () => {
+    const params = new URLSearchParams('provider=local&baseUrl=http://127.0.0.1:8787/v1/&model=qwen2.5:3b');
+    expect(settingsFromUrl(params, DEFAULT_SETTINGS)).toMatchObject({
+      provider: 'local',
+      baseUrl: 'http://127.0.0.1:8787/v1',
+      model: 'qwen2.5:3b',
+      onboarded: true,
+    });
+  });
+
+  it('returns nothing when the link has no settings parameters', () => {
+    expect(settingsFromUrl(new URLSearchParams('q=1'), DEFAULT_SETTINGS)).toBeUndefined();
+  });
+
+  it('refuses a server that is not on this machine, naming the field', () => {
+    const params = new URLSearchParams('provider=local&baseUrl=https://evil.example.com/v1&model=m');
+    const err: unknown = (() => {
+      try {
+        settingsFromUrl(params, DEFAULT_SETTINGS);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SettingsError);
+    expect(err).toMatchObject({ field: 'baseUrl', code: 'settings-invalid' });
+    expect((err as Error).message).toContain('evil.example.com');
+  });
+
+  it('refuses an unknown provider and a model name with markup', () => {
+    expect(() => settingsFromUrl(new URLSearchParams('provider=cloud'), DEFAULT_SETTINGS)).toThrow(
+      /provider/,
+    );
+    expect(() =>
+      settingsFromUrl(new URLSearchParams('provider=local&model=<img src=x>'), DEFAULT_SETTINGS),
+    ).toThrow(SettingsError);
+  });
+});
+
+describe('validateServerUrl', () => {
+  it('accepts localhost and 127.0.0.1 and rejects other hosts, [::1] and other schemes', () => {
+    expect(validateServerUrl('http://localhost:11434/v1')).toBe('http://localhost:11434/v1');
+    expect(validateServerUrl('http://127.0.0.1:8080/v1/')).toBe('http://127.0.0.1:8080/v1');
+    expect(() => validateServerUrl('http://[::1]:8080')).toThrow(/127\.0\.0\.1/);
+    expect(() => validateServerUrl('ftp://127.0.0.1/')).toThrow(/http/);
+    expect(() => validateServerUrl('not a url')).toThrow(/not a URL/);
+    expect(() => validateServerUrl('http://192.168.1.2:8080')).toThrow(/not this machine/);
+  });
+});
+
+describe('stored settings', () => {
+  it('round-trips through storage', () => {
+    const storage = memoryStorage();
+    const settings = { ...DEFAULT_SETTINGS, provider: 'local' as const, model: 'm', memoryEnabled: false };
+    saveSettings(storage, settings);
+    expect(loadSettings(storage)).toEqual(settings);
+  });
+
+  it('falls back to defaults when storage holds garbage', () => {
+    const storage = memoryStorage();
+    storage.setItem(SETTINGS_KEY, '{not json');
+    expect(loadSettings(storage)).toEqual(DEFAULT_SETTINGS);
+    storage.setItem(SETTINGS_KEY, JSON.stringify({ provider: 42 }));
+    expect(loadSettings(storage)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('requires a model name for the local server', () => {
+    expect(() => validateSettings({ ...DEFAULT_SETTINGS, provider: 'local', model: ' ' })).toThrow(
+      /model name/,
+    );
+  });
+});

@@ -10,6 +10,7 @@ import {
   type TestChatRequest,
   type TestServer,
 } from '../testing/openai-test-server';
+import { runCaptured } from '../testing/cli-capture';
 import { runCli } from './cli';
 import { loadLocomo, type LocomoQuestion } from './loaders/locomo';
 
@@ -41,17 +42,7 @@ function freshOut(): string {
 }
 
 /** Runs the CLI, capturing its output. */
-async function cli(args: string[], signal?: AbortSignal) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => stdout.push(t),
-    stderr: (t) => stderr.push(t),
-    progress: false,
-    signal,
-  });
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
+const cli = (args: string[], signal?: AbortSignal) => runCaptured(runCli, args, signal);
 
 const lastUser = (req: TestChatRequest) =>
   [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -81,10 +72,11 @@ function answering(answerFor: (q: LocomoQuestion) => string): Handler {
 const goldAnswers = answering((q) => q.answer);
 const wrongAnswers = answering(() => 'zebra xylophone');
 
-const locomoArgs = (out: string, ...extra: string[]) => [
-  'locomo',
+/** Arguments of a question-answering command on `dataset` with test-model as both model and judge. */
+const judgedArgs = (command: string, dataset: string, out: string, ...extra: string[]) => [
+  command,
   '--dataset',
-  locomoFile,
+  dataset,
   '--base-url',
   server.baseUrl,
   '--model',
@@ -95,6 +87,20 @@ const locomoArgs = (out: string, ...extra: string[]) => [
   out,
   ...extra,
 ];
+const locomoArgs = (out: string, ...extra: string[]) => judgedArgs('locomo', locomoFile, out, ...extra);
+
+/** The per-group metrics in a question-answering run's summary.json that these tests read. */
+interface MetricSummary {
+  f1: Record<string, number>;
+  bleu1: Record<string, number>;
+  judge: Record<string, number>;
+  f1_locomo: Record<string, number>;
+  count: Record<string, number>;
+}
+
+async function readMetrics(out: string): Promise<MetricSummary> {
+  return (await readJson(join(out, 'summary.json'))) as MetricSummary;
+}
 
 async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -202,13 +208,7 @@ describe('eval locomo', () => {
     const { code, stdout } = await cli(locomoArgs(out));
     expect(code).toBe(0);
     expect(stdout).toContain('10 questions');
-    const summary = (await readJson(join(out, 'summary.json'))) as {
-      f1: Record<string, number>;
-      bleu1: Record<string, number>;
-      judge: Record<string, number>;
-      f1_locomo: Record<string, number>;
-      count: Record<string, number>;
-    };
+    const summary = await readMetrics(out);
     expect(summary.f1.overall).toBe(1);
     expect(summary.bleu1.overall).toBe(1);
     expect(summary.judge.overall).toBe(1);
@@ -249,10 +249,7 @@ describe('eval locomo', () => {
     const out = freshOut();
     const { code } = await cli(locomoArgs(out));
     expect(code).toBe(0);
-    const summary = (await readJson(join(out, 'summary.json'))) as {
-      f1: Record<string, number>;
-      judge: Record<string, number>;
-    };
+    const summary = await readMetrics(out);
     expect(summary.f1.overall).toBeLessThan(0.05);
     expect(summary.judge.overall).toBe(0);
   });
@@ -316,7 +313,7 @@ describe('eval locomo', () => {
       const out = freshOut();
       const { code } = await cli(locomoArgs(out, '--baseline', baseline));
       expect(code).toBe(0);
-      const summary = (await readJson(join(out, 'summary.json'))) as { f1: Record<string, number> };
+      const summary = await readMetrics(out);
       expect(summary.f1.overall).toBe(1);
     }
   });
@@ -325,10 +322,7 @@ describe('eval locomo', () => {
     server.setHandler(answering((q) => (q.category === 5 ? 'Not mentioned in the conversation' : q.answer)));
     const out = freshOut();
     expect((await cli(locomoArgs(out, '--include-adversarial', '--split', 'train'))).code).toBe(0);
-    const summary = (await readJson(join(out, 'summary.json'))) as {
-      f1: Record<string, number>;
-      count: Record<string, number>;
-    };
+    const summary = await readMetrics(out);
     expect(summary.count.adversarial).toBe(1);
     expect(summary.f1.adversarial).toBe(1);
   });
@@ -358,7 +352,7 @@ describe('eval locomo', () => {
     const second = await cli(locomoArgs(out, '--split', 'val'));
     expect(second.code).toBe(0);
     expect(answerRequests()).toBe(before);
-    const summary = (await readJson(join(out, 'summary.json'))) as { judge: Record<string, number> };
+    const summary = await readMetrics(out);
     expect(summary.judge.overall).toBe(1);
   });
 
@@ -407,25 +401,9 @@ describe('eval longmemeval and msc', () => {
       }),
     );
     const out = freshOut();
-    const { code } = await cli([
-      'longmemeval',
-      '--dataset',
-      join(fixtures, 'longmemeval-mini.json'),
-      '--base-url',
-      server.baseUrl,
-      '--model',
-      'test-model',
-      '--judge-model',
-      'test-model',
-      '--out',
-      out,
-    ]);
+    const { code } = await cli(judgedArgs('longmemeval', join(fixtures, 'longmemeval-mini.json'), out));
     expect(code).toBe(0);
-    const summary = (await readJson(join(out, 'summary.json'))) as {
-      f1: Record<string, number>;
-      judge: Record<string, number>;
-      count: Record<string, number>;
-    };
+    const summary = await readMetrics(out);
     expect(summary.count).toEqual({
       overall: 3,
       'single-session-user': 1,

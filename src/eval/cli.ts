@@ -12,13 +12,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
-import { AppError, isAbortError } from '../core/errors';
 import type { ChatModel, Embedder } from '../core/types';
 import { TransformersEmbedder } from '../embed/transformers-embedder';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
+import { chatModel, type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from './cli-support';
 import { UsageError } from './errors';
 import { runHaystack, type HaystackItem } from './haystack-runner';
 import { Judge } from './judge';
@@ -29,14 +26,7 @@ import { runLocomo, type LocomoMethod } from './locomo-runner';
 import { appendJsonLines, markdownTable, percent, writeText } from './report';
 import { RETRIEVAL_CATEGORIES, runRetrieval, type RetrievalMemory } from './retrieval';
 
-/** Where the CLI writes and how it is interrupted; tests pass their own. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  signal?: AbortSignal;
-  /** Show a progress bar (default: when stderr is a terminal). */
-  progress?: boolean;
-}
+export type { CliIo } from './cli-support';
 
 const USAGE = `Usage: npm run eval -- <command> [flags]
 
@@ -74,29 +64,10 @@ const OPTIONS = {
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function required(flags: Flags, name: 'dataset' | 'base-url' | 'model'): string {
-  const value = flags[name];
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required.\n\n${USAGE}`);
-  return value;
-}
+const { required, integer, oneOf } = flagReaders<Flags>(USAGE);
 
-function positiveInt(flags: Flags, name: 'limit' | 'concurrency' | 'context-window'): number | undefined {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a positive integer, got "${raw}".`);
-  return n;
-}
-
-function oneOf<T extends string>(flags: Flags, name: 'memory' | 'split' | 'baseline', allowed: readonly T[]) {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
-  }
-  return raw as T;
-}
+/** The progress bar's look: with the phase, a smoothed ETA and the cursor hidden. */
+const BAR_LOOK = { phase: true, etaBuffer: 50, hideCursor: true };
 
 function parseKs(raw: string | undefined): number[] {
   const ks = (raw ?? '10,60').split(',').map((s) => Number(s.trim()));
@@ -104,11 +75,6 @@ function parseKs(raw: string | undefined): number[] {
     throw new UsageError(`--k must be a comma-separated list of positive integers, got "${raw}".`);
   }
   return ks;
-}
-
-/** A name safe as a directory part (`Qwen/Qwen2.5-3B-Instruct` → `Qwen_Qwen2.5-3B-Instruct`). */
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 async function loadEmbedder(dir: string | undefined): Promise<Embedder | undefined> {
@@ -127,46 +93,6 @@ async function loadEmbedder(dir: string | undefined): Promise<Embedder | undefin
   });
 }
 
-function chatModel(baseUrl: string, model: string, contextWindow: number | undefined): ChatModel {
-  const apiKey = process.env.OPENAI_API_KEY;
-  return new OpenAICompatibleChatModel({
-    baseUrl,
-    model,
-    ...(apiKey ? { apiKey } : {}),
-    ...(contextWindow !== undefined ? { contextWindow } : {}),
-  });
-}
-
-/** A progress reporter: a cli-progress bar with ETA on a terminal, otherwise nothing. */
-function progressBar(io: CliIo, label: string) {
-  const enabled = io.progress ?? process.stderr.isTTY === true;
-  if (!enabled)
-    return { update: (_done: number, _total: number, _phase?: string) => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | {phase}`,
-      etaBuffer: 50,
-      hideCursor: true,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(done: number, total: number, phase = '') {
-      if (!started) {
-        bar.start(total, done, { phase });
-        started = true;
-      }
-      bar.setTotal(total);
-      bar.update(done, { phase });
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
-}
-
 async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
   const dataset = required(flags, 'dataset');
   const memory = oneOf<RetrievalMemory>(flags, 'memory', ['turns', 'observations']) ?? 'turns';
@@ -182,7 +108,7 @@ async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
   const out = resolve(
     flags.out ?? join('eval-results', `retrieval-${memory}-${embedder ? 'hybrid' : 'lexical'}`),
   );
-  const bar = progressBar(io, 'retrieval');
+  const bar = progressBar(io, 'retrieval', BAR_LOOK);
   try {
     const { summary, details, records } = await runRetrieval({
       dataset: basename(dataset),
@@ -238,7 +164,7 @@ async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
   const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
   const baseline = oneOf<Exclude<LocomoMethod, 'memory'>>(flags, 'baseline', ['full-context', 'rag-turns']);
   const method: LocomoMethod = baseline ?? 'memory';
-  const contextWindow = positiveInt(flags, 'context-window');
+  const contextWindow = integer(flags, 'context-window', 1);
   const data = await loadLocomo(dataset);
   for (const w of data.warnings) io.stderr(`warning: ${w}`);
   const conversations = locomoSplit(data.conversations, split);
@@ -254,7 +180,7 @@ async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
   if (!judgeModel) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');
   const embedder = await loadEmbedder(flags.embedder);
   const out = resolve(flags.out ?? join('eval-results', `locomo-${slug(modelName)}-${method}-${split}`));
-  const bar = progressBar(io, 'locomo');
+  const bar = progressBar(io, 'locomo', BAR_LOOK);
   try {
     const result = await runLocomo({
       config: {
@@ -266,11 +192,11 @@ async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
         includeAdversarial: flags['include-adversarial'] === true,
       },
       conversations,
-      limit: positiveInt(flags, 'limit'),
+      limit: integer(flags, 'limit', 1),
       model,
       judgeModel,
       embedder,
-      concurrency: positiveInt(flags, 'concurrency') ?? 4,
+      concurrency: integer(flags, 'concurrency', 1) ?? 4,
       outDir: out,
       signal: io.signal,
       onProgress: (p) => bar.update(p.done, p.total, p.phase),
@@ -298,12 +224,12 @@ async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
 async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: CliIo): Promise<number> {
   const dataset = required(flags, 'dataset');
   const modelName = required(flags, 'model');
-  const contextWindow = positiveInt(flags, 'context-window');
+  const contextWindow = integer(flags, 'context-window', 1);
   const model = chatModel(required(flags, 'base-url'), modelName, contextWindow);
   const judgeModel = judgeModelOf(flags, undefined);
   const judge = judgeModel ? new Judge({ model: judgeModel }) : undefined;
   if (!judge) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');
-  const limit = positiveInt(flags, 'limit');
+  const limit = integer(flags, 'limit', 1);
   let items: HaystackItem[];
   if (kind === 'longmemeval') {
     const questions = await loadLongMemEval(dataset, { limit, signal: io.signal });
@@ -341,7 +267,7 @@ async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: Cl
   }
   const embedder = await loadEmbedder(flags.embedder);
   const out = resolve(flags.out ?? join('eval-results', `${kind}-${slug(modelName)}`));
-  const bar = progressBar(io, kind);
+  const bar = progressBar(io, kind, BAR_LOOK);
   try {
     const result = await runHaystack({
       title: `${kind === 'msc' ? 'MSC-Self-Instruct' : 'LongMemEval'}: ${modelName}`,
@@ -349,7 +275,7 @@ async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: Cl
       model,
       embedder,
       withJudge: judge !== undefined,
-      concurrency: positiveInt(flags, 'concurrency') ?? 4,
+      concurrency: integer(flags, 'concurrency', 1) ?? 4,
       outDir: out,
       signal: io.signal,
       onProgress: (done, total) => bar.update(done, total),
@@ -371,60 +297,22 @@ async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: Cl
 }
 
 /** Runs one CLI invocation (`argv` without `node` and the script) and returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
-    }
-    const [command, ...rest] = parsed.positionals;
-    if (parsed.values.help || command === undefined || command === 'help') {
-      io.stdout(USAGE);
-      return command === undefined && !parsed.values.help ? 2 : 0;
-    }
-    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".\n\n${USAGE}`);
-    switch (command) {
-      case 'retrieval':
-        return await retrievalCommand(parsed.values, io);
-      case 'locomo':
-        return await locomoCommand(parsed.values, io);
-      case 'longmemeval':
-      case 'msc':
-        return await haystackCommand(command, parsed.values, io);
-      default:
-        throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
-    }
-  } catch (err) {
-    if (isAbortError(err)) {
-      io.stderr('Stopped.');
-      return 130;
-    }
-    if (err instanceof AppError) {
-      io.stderr(`${err.name}: ${err.message}`);
-      return err instanceof UsageError ? 2 : 1;
-    }
-    throw err;
-  }
+export function runCli(argv: string[], io: CliIo): Promise<number> {
+  return runCommands(argv, io, {
+    options: OPTIONS,
+    usage: USAGE,
+    commands: {
+      retrieval: retrievalCommand,
+      locomo: locomoCommand,
+      longmemeval: (flags, cliIo) => haystackCommand('longmemeval', flags, cliIo),
+      msc: (flags, cliIo) => haystackCommand('msc', flags, cliIo),
+    },
+  });
 }
 
-/** The process entry point: wires Ctrl-C to an AbortController (a second Ctrl-C exits at once). */
-async function main(): Promise<void> {
-  const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nStopping after the calls in flight (Ctrl-C again to quit now)...\n');
-    controller.abort(new DOMException('Interrupted by Ctrl-C.', 'AbortError'));
-  });
-  const code = await runCli(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(`${text}\n`),
-    stderr: (text) => process.stderr.write(`${text}\n`),
-    signal: controller.signal,
-  });
-  process.exitCode = code;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
-}
+// The process entry point: Ctrl-C aborts after the calls in flight; a second Ctrl-C exits at once.
+await runAsMain(import.meta.url, runCli, {
+  signals: ['SIGINT'],
+  notice: '\nStopping after the calls in flight (Ctrl-C again to quit now)...\n',
+  reason: 'Interrupted by Ctrl-C.',
+});

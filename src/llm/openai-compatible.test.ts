@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import type { ChatDelta, ChatRequest } from '../core/types';
-import { defaultHandler, sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { sequence } from '../testing/openai-test-server';
+import { useTestServer } from '../testing/vitest-fixtures';
 import {
   ModelTimeoutError,
   ServerHttpError,
@@ -17,15 +18,7 @@ import {
   type OpenAICompatibleOptions,
 } from './openai-compatible';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.setHandler(defaultHandler);
-  server.requests.length = 0;
-});
+const server = useTestServer();
 
 const hello: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }] };
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
+import { runCaptured } from '../testing/cli-capture';
 import { runCli } from './cli';
 import { readRows } from './export';
 
@@ -21,17 +22,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function run(argv: string[], signal?: AbortSignal) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await runCli(argv, {
-    stdout: (t) => stdout.push(t),
-    stderr: (t) => stderr.push(t),
-    progress: false,
-    signal,
-  });
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
+const run = (argv: string[], signal?: AbortSignal) => runCaptured(runCli, argv, signal);
 
 describe('rl build-dataset', () => {
   it('exports train (conv-26) and val (conv-30) rows of both agents from observation banks', async () => {

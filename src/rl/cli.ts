@@ -11,15 +11,20 @@
  */
 import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
-import { AppError, isAbortError } from '../core/errors';
 import type { ChatModel } from '../core/types';
+import {
+  chatModel,
+  type CliIo,
+  flagReaders,
+  progressBar,
+  runAsMain,
+  runCommands,
+  slug,
+} from '../eval/cli-support';
 import { UsageError } from '../eval/errors';
 import { loadLocomo, locomoSplit } from '../eval/loaders/locomo';
 import { appendJsonLines, writeText } from '../eval/report';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { finalBank, modelBank, observationBank, type BankSource, type ConversationBank } from './banks';
 import {
   buildAnswerRows,
@@ -33,14 +38,7 @@ import { readRows, writeRows } from './export';
 import { startRewardServer } from './reward-server';
 import { runRollouts } from './rollout';
 
-/** Where the CLI writes and how it is interrupted; tests pass their own. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  signal?: AbortSignal;
-  /** Show a progress bar (default: when stderr is a terminal). */
-  progress?: boolean;
-}
+export type { CliIo } from '../eval/cli-support';
 
 const USAGE = `Usage: npm run rl -- <command> [flags]
 
@@ -81,41 +79,8 @@ const OPTIONS = {
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-type StringFlag = { [K in keyof Flags]-?: Flags[K] extends string | undefined ? K : never }[keyof Flags];
 
-function required(flags: Flags, name: StringFlag): string {
-  const value = flags[name];
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required.\n\n${USAGE}`);
-  return value;
-}
-
-function integer(flags: Flags, name: StringFlag, min: number): number | undefined {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}".`);
-  return n;
-}
-
-function oneOf<T extends string>(flags: Flags, name: StringFlag, allowed: readonly T[]): T | undefined {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
-  }
-  return raw as T;
-}
-
-function chatModel(baseUrl: string, model: string, contextWindow?: number): ChatModel {
-  const apiKey = process.env.OPENAI_API_KEY;
-  return new OpenAICompatibleChatModel({
-    baseUrl,
-    model,
-    ...(apiKey ? { apiKey } : {}),
-    ...(contextWindow !== undefined ? { contextWindow } : {}),
-  });
-}
+const { required, integer, oneOf } = flagReaders<Flags>(USAGE);
 
 /** The frozen Answer Agent model, when both of its flags are given (one without the other is a mistake). */
 function answerModel(flags: Flags, contextWindow?: number): ChatModel | undefined {
@@ -124,33 +89,6 @@ function answerModel(flags: Flags, contextWindow?: number): ChatModel | undefine
   if (url === undefined && name === undefined) return undefined;
   if (!url || !name) throw new UsageError('--answer-base-url and --answer-model go together; pass both.');
   return chatModel(url, name, contextWindow);
-}
-
-/** A cli-progress bar with ETA on a terminal, otherwise nothing. */
-function progressBar(io: CliIo, label: string) {
-  const enabled = io.progress ?? process.stderr.isTTY === true;
-  if (!enabled) return { update: (_done: number, _total: number) => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(done: number, total: number) {
-      if (!started) {
-        bar.start(total, done);
-        started = true;
-      }
-      bar.setTotal(total);
-      bar.update(done);
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
 }
 
 const SPLITS = [
@@ -252,10 +190,6 @@ async function buildDatasetCommand(flags: Flags, io: CliIo): Promise<number> {
   return 0;
 }
 
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
-
 async function rolloutCommand(flags: Flags, io: CliIo): Promise<number> {
   const agent = oneOf<RlAgent>(flags, 'agent', ['answer', 'manager']);
   if (!agent) throw new UsageError(`--agent is required (answer or manager).\n\n${USAGE}`);
@@ -335,60 +269,17 @@ async function serveRewardsCommand(flags: Flags, io: CliIo): Promise<number> {
 }
 
 /** Runs one CLI invocation (`argv` without `node` and the script) and returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
-    }
-    const [command, ...rest] = parsed.positionals;
-    if (parsed.values.help || command === undefined || command === 'help') {
-      io.stdout(USAGE);
-      return command === undefined && !parsed.values.help ? 2 : 0;
-    }
-    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".\n\n${USAGE}`);
-    switch (command) {
-      case 'build-dataset':
-        return await buildDatasetCommand(parsed.values, io);
-      case 'rollout':
-        return await rolloutCommand(parsed.values, io);
-      case 'serve-rewards':
-        return await serveRewardsCommand(parsed.values, io);
-      default:
-        throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
-    }
-  } catch (err) {
-    if (isAbortError(err)) {
-      io.stderr('Stopped.');
-      return 130;
-    }
-    if (err instanceof AppError) {
-      io.stderr(`${err.name}: ${err.message}`);
-      return err instanceof UsageError ? 2 : 1;
-    }
-    throw err;
-  }
-}
-
-/** The process entry point: Ctrl-C (or SIGTERM) aborts; a second Ctrl-C exits at once. */
-async function main(): Promise<void> {
-  const controller = new AbortController();
-  const stop = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new DOMException('Interrupted.', 'AbortError'));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  const code = await runCli(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(`${text}\n`),
-    stderr: (text) => process.stderr.write(`${text}\n`),
-    signal: controller.signal,
+export function runCli(argv: string[], io: CliIo): Promise<number> {
+  return runCommands(argv, io, {
+    options: OPTIONS,
+    usage: USAGE,
+    commands: {
+      'build-dataset': buildDatasetCommand,
+      rollout: rolloutCommand,
+      'serve-rewards': serveRewardsCommand,
+    },
   });
-  process.exitCode = code;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
-}
+// The process entry point: Ctrl-C (or SIGTERM) aborts; a second Ctrl-C exits at once.
+await runAsMain(import.meta.url, runCli, { signals: ['SIGINT', 'SIGTERM'], reason: 'Interrupted.' });

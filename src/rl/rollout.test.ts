@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadLocomo, type LocomoConversation } from '../eval/loaders/locomo';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
+import { runCaptured } from '../testing/cli-capture';
 import { defaultHandler, startTestServer, type TestServer } from '../testing/openai-test-server';
 import { observationBank } from './banks';
 import { runCli } from './cli';
@@ -145,54 +146,46 @@ describe('rl rollout command', () => {
     const files = await writeRows(join(tmp, 'data', 'answer-train'), answerRows);
     server.setHandler(() => '**Answer:** a blue vase');
     const out = join(tmp, 'rollouts');
-    const stdout: string[] = [];
-    const code = await runCli(
-      [
-        'rollout',
-        '--agent',
-        'answer',
-        '--dataset',
-        files.parquet,
-        '--base-url',
-        server.baseUrl,
-        '--model',
-        'm',
-        '--group',
-        '2',
-        '--limit',
-        '3',
-        '--out',
-        out,
-      ],
-      { stdout: (t) => stdout.push(t), stderr: () => undefined, progress: false },
-    );
+    const { code, stdout } = await runCaptured(runCli, [
+      'rollout',
+      '--agent',
+      'answer',
+      '--dataset',
+      files.parquet,
+      '--base-url',
+      server.baseUrl,
+      '--model',
+      'm',
+      '--group',
+      '2',
+      '--limit',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
     const lines = (await readFile(join(out, 'rollouts.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(6);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ prompts: 3, samples: 6, meanReward: 2 / 6 });
-    expect(stdout[0]).toContain('3 prompts x 2 = 6 samples');
+    expect(stdout.split('\n')[0]).toContain('3 prompts x 2 = 6 samples');
   });
 
   it('asks for a frozen answer model before a Memory Manager rollout', async () => {
-    const stderr: string[] = [];
-    const code = await runCli(
-      [
-        'rollout',
-        '--agent',
-        'manager',
-        '--dataset',
-        'x.jsonl',
-        '--base-url',
-        server.baseUrl,
-        '--model',
-        'm',
-        '--group',
-        '2',
-      ],
-      { stdout: () => undefined, stderr: (t) => stderr.push(t) },
-    );
+    const { code, stderr } = await runCaptured(runCli, [
+      'rollout',
+      '--agent',
+      'manager',
+      '--dataset',
+      'x.jsonl',
+      '--base-url',
+      server.baseUrl,
+      '--model',
+      'm',
+      '--group',
+      '2',
+    ]);
     expect(code).toBe(2);
-    expect(stderr.join('\n')).toMatch(/--answer-base-url and --answer-model/);
+    expect(stderr).toMatch(/--answer-base-url and --answer-model/);
   });
 });

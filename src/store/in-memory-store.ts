@@ -29,9 +29,9 @@ import {
   planUndo,
   toAppliedBatch,
 } from './batch-planner';
-import { VectorDimensionError } from './errors';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
 import { HybridIndex } from './hybrid-search';
+import { checkVectorDims, searchIndex } from './index-search';
 import { type ImportState, planImport } from './import-planner';
 
 /** Options of `InMemoryStore`. */
@@ -109,15 +109,6 @@ export class InMemoryStore implements MemoryStore {
     }
   }
 
-  /** Checks vectors against each other and against stored dims before anything is written. */
-  private checkVectors(embedderId: string, items: { vector: Float32Array }[]): void {
-    let dims = this.index.vectorDims(embedderId);
-    for (const { vector } of items) {
-      dims ??= vector.length;
-      if (vector.length !== dims) throw new VectorDimensionError(embedderId, dims, vector.length);
-    }
-  }
-
   private storeEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): void {
     let vectors = this.embeddings.get(embedderId);
     if (!vectors) this.embeddings.set(embedderId, (vectors = new Map()));
@@ -137,7 +128,7 @@ export class InMemoryStore implements MemoryStore {
       if (record) return { ...toAppliedBatch(record), duplicate: true };
     }
     const plan = planBatch(this.state, batch, this.context());
-    if (batch.embeddings) this.checkVectors(batch.embeddings.embedderId, batch.embeddings.vectors);
+    if (batch.embeddings) checkVectorDims(this.index, batch.embeddings.embedderId, batch.embeddings.vectors);
     if (batch.embeddings) this.storeEmbeddings(batch.embeddings.embedderId, batch.embeddings.vectors);
     this.writePlan(plan);
     this.batches.set(plan.batch.batchId, plan.batch);
@@ -147,24 +138,7 @@ export class InMemoryStore implements MemoryStore {
 
   async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
     throwIfAborted(opts.signal);
-    const useVector =
-      query.vector !== undefined &&
-      query.embedderId !== undefined &&
-      this.index.vectorDims(query.embedderId) !== undefined;
-    const hits = this.index.search({
-      text: query.text,
-      ...(useVector && { vector: query.vector, embedderId: query.embedderId }),
-      ...(query.speaker !== undefined && { speaker: query.speaker }),
-      ...(query.conversationId !== undefined && { conversationId: query.conversationId }),
-      ...(query.includeDeleted !== undefined && { includeDeleted: query.includeDeleted }),
-      ...(query.limit !== undefined && { limit: query.limit }),
-    });
-    return hits.map((hit) => ({
-      memory: structuredClone(this.records.get(hit.id)!),
-      score: hit.score,
-      ...(hit.lexicalRank !== undefined && { lexicalRank: hit.lexicalRank }),
-      ...(hit.denseRank !== undefined && { denseRank: hit.denseRank }),
-    }));
+    return searchIndex(this.index, query, (id) => this.records.get(id));
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
@@ -202,7 +176,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
-    this.checkVectors(embedderId, items);
+    checkVectorDims(this.index, embedderId, items);
     this.storeEmbeddings(embedderId, items);
   }
 

@@ -49,6 +49,7 @@ import {
   turnFailureSchema,
 } from './export-format';
 import { HybridIndex } from './hybrid-search';
+import { checkVectorDims, searchIndex } from './index-search';
 import {
   DEFAULT_DB_NAME,
   type MemoryDb,
@@ -228,7 +229,7 @@ export class IndexedDbStore implements MemoryStore {
 
   async apply(batch: MemoryOpBatch, opts: CallOptions = {}): Promise<AppliedBatch> {
     throwIfAborted(opts.signal);
-    if (batch.embeddings) this.checkVectors(batch.embeddings.embedderId, batch.embeddings.vectors);
+    if (batch.embeddings) checkVectorDims(this.index, batch.embeddings.embedderId, batch.embeddings.vectors);
     return this.exclusive(opts.signal, async () => {
       const outcome = await this.write(MEMORY_STORES, opts.signal, async (tx, out) => {
         if (batch.turnId !== undefined) {
@@ -265,24 +266,7 @@ export class IndexedDbStore implements MemoryStore {
   async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
     throwIfAborted(opts.signal);
     if (this.closedBy) throw new StoreClosedError(this.closedBy);
-    const useVector =
-      query.vector !== undefined &&
-      query.embedderId !== undefined &&
-      this.index.vectorDims(query.embedderId) !== undefined;
-    const hits = this.index.search({
-      text: query.text,
-      ...(useVector && { vector: query.vector, embedderId: query.embedderId }),
-      ...(query.speaker !== undefined && { speaker: query.speaker }),
-      ...(query.conversationId !== undefined && { conversationId: query.conversationId }),
-      ...(query.includeDeleted !== undefined && { includeDeleted: query.includeDeleted }),
-      ...(query.limit !== undefined && { limit: query.limit }),
-    });
-    return hits.map((hit) => ({
-      memory: structuredClone(this.records.get(hit.id)!),
-      score: hit.score,
-      ...(hit.lexicalRank !== undefined && { lexicalRank: hit.lexicalRank }),
-      ...(hit.denseRank !== undefined && { denseRank: hit.denseRank }),
-    }));
+    return searchIndex(this.index, query, (id) => this.records.get(id));
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
@@ -327,7 +311,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
-    this.checkVectors(embedderId, items);
+    checkVectorDims(this.index, embedderId, items);
     if (items.length === 0) return;
     await this.exclusive(undefined, async () => {
       await this.write(['embeddings'], undefined, async (tx, out) => {
@@ -588,15 +572,6 @@ export class IndexedDbStore implements MemoryStore {
       }
     }
     return touched;
-  }
-
-  /** Rejects vectors whose length differs from each other or from what the index holds for the embedder. */
-  private checkVectors(embedderId: string, items: { vector: Float32Array }[]): void {
-    let dims = this.index.vectorDims(embedderId);
-    for (const { vector } of items) {
-      dims ??= vector.length;
-      if (vector.length !== dims) throw new VectorDimensionError(embedderId, dims, vector.length);
-    }
   }
 
   private async readAllMemories(): Promise<MemoryRecord[]> {

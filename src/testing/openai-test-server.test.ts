@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerQuestion,
   decideOperations,
-  defaultHandler,
   extractFacts,
   sequence,
   startTestServer,
-  type TestServer,
 } from './openai-test-server';
+import { useTestServer } from './vitest-fixtures';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.setHandler(defaultHandler);
-  server.requests.length = 0;
-});
+const server = useTestServer();
 
 function post(body: unknown): Promise<Response> {
   return fetch(`${server.baseUrl}/chat/completions`, {

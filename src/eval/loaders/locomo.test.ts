@@ -1,8 +1,8 @@
 // The LoCoMo loader on a hand-written fixture with the dataset's quirks (never on LoCoMo data itself).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../testing/vitest-fixtures';
 import { DatasetError } from '../errors';
 import {
   loadLocomo,
@@ -16,13 +16,7 @@ import {
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'mr1-loaders-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('mr1-loaders-');
 
 describe('LoCoMo loader', () => {
   let data: LocomoDataset;
@@ -129,10 +123,10 @@ describe('LoCoMo loader', () => {
     expect(() => parseLocomo([{ sample_id: 'x', qa: [] }], 'f.json')).toThrow(
       /f\.json conversation 0 is not in the LoCoMo format: conversation/,
     );
-    await expect(loadLocomo(join(tmp, 'missing.json'))).rejects.toThrow(
+    await expect(loadLocomo(join(tmp(), 'missing.json'))).rejects.toThrow(
       /does not exist. Check the --dataset path/,
     );
-    const bad = join(tmp, 'bad.json');
+    const bad = join(tmp(), 'bad.json');
     await writeFile(bad, '[{"sample_id":');
     await expect(loadLocomo(bad)).rejects.toBeInstanceOf(DatasetError);
   });

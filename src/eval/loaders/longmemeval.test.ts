@@ -1,19 +1,13 @@
 // The LongMemEval loader on a hand-written fixture in the oracle/S/M format.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../testing/vitest-fixtures';
 import { loadLongMemEval, parseLongMemEvalDate } from './longmemeval';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'mr1-loaders-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('mr1-loaders-');
 
 describe('LongMemEval loader', () => {
   it('parses haystack dates', () => {
@@ -41,7 +35,7 @@ describe('LongMemEval loader', () => {
   });
 
   it('rejects haystacks whose ids, dates and sessions disagree in length', async () => {
-    const file = join(tmp, 'lme-bad.json');
+    const file = join(tmp(), 'lme-bad.json');
     await writeFile(
       file,
       JSON.stringify([

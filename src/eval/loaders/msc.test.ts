@@ -1,19 +1,13 @@
 // The MSC-Self-Instruct loader on a hand-written JSONL fixture.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../testing/vitest-fixtures';
 import { loadMsc, MSC_REFERENCE_TIME } from './msc';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'mr1-loaders-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('mr1-loaders-');
 
 describe('MSC-Self-Instruct loader', () => {
   it('reads earlier sessions, the question and the answer, skipping blank lines', async () => {
@@ -42,7 +36,7 @@ describe('MSC-Self-Instruct loader', () => {
   });
 
   it('names the line of a broken record', async () => {
-    const file = join(tmp, 'msc-bad.jsonl');
+    const file = join(tmp(), 'msc-bad.jsonl');
     await writeFile(file, '{"previous_dialogs": [], "self_instruct": {"A": "x"}}\n');
     await expect(loadMsc(file)).rejects.toThrow(/msc-bad\.jsonl:1 is not in the MSC-Self-Instruct format/);
   });

@@ -42,3 +42,11 @@ export type {
   ScriptedResponder,
 } from './testing/scripted-chat-model';
 export { InMemoryStore } from './store/in-memory-store';
+export { IndexedDbStore } from './store/indexeddb-store';
+export { TransformersEmbedder } from './embed/transformers-embedder';
+export { CachedEmbedder } from './embed/embedding-cache';
+export { runBackfill } from './embed/backfill';
+export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './embed/embedding-models';
+export * from './embed/errors';
+export { WebLlmChatModel } from './llm/webllm-chat-model';
+export { EngineClient } from './llm/engine-client';

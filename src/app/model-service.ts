@@ -1,6 +1,7 @@
 /**
  * The on-device model service the onboarding and model manager use: WebGPU capability check, the catalog with
- * cache state, the recommendation for this GPU, downloads with progress, and cache deletion. WebLLM is large, so
+ * cache state, the recommendation for this GPU, downloads with progress, cache deletion, and custom models added by
+ * URL (validated, kept in IndexedDB, loaded like catalog models). WebLLM is large, so
  * everything here loads `src/llm` lazily: a user of the Local server provider never downloads it.
  */
 
@@ -19,11 +20,33 @@ export interface CapabilityReport {
 export interface CatalogItem {
   id: string;
   family: string;
-  tier: 'default' | 'standard' | 'small';
+  /** `custom` for a model the user added by URL. */
+  tier: 'default' | 'standard' | 'small' | 'custom';
   quantization: string;
   vramMB?: number;
   cached: boolean;
 }
+
+/** A custom model as the UI shows it (the fields the user entered). */
+export interface CustomModelInfo {
+  id: string;
+  modelUrl: string;
+  modelLibUrl: string;
+  contextWindow?: number;
+}
+
+/** What the model manager's form holds: the raw field values. */
+export interface CustomModelForm {
+  id: string;
+  modelUrl: string;
+  modelLibUrl: string;
+  /** Empty when the user leaves it to the model's own configuration. */
+  contextWindow: string;
+}
+
+/** The result of adding a custom model: the saved model, or one message per invalid field. */
+export type AddCustomModelResult =
+  { ok: true; model: CustomModelInfo } | { ok: false; fieldErrors: Record<string, string> };
 
 /** Download progress: a fraction and a sentence to show. */
 export interface DownloadProgress {
@@ -41,4 +64,12 @@ export interface ModelService {
     opts: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
   ): Promise<void>;
   deleteModel(modelId: string): Promise<void>;
+  /** The custom models the user added, sorted by id. */
+  customModels(): Promise<CustomModelInfo[]>;
+  /** Validates and saves a custom model; invalid fields come back with their messages and nothing is saved. */
+  addCustomModel(form: CustomModelForm): Promise<AddCustomModelResult>;
+  /** Forgets a custom model (its downloaded files are removed too). */
+  removeCustomModel(modelId: string): Promise<void>;
+  /** Fetches a custom model's manifests and returns a sentence on what was found; throws what is wrong. */
+  checkCustomModel(modelId: string, opts: { signal?: AbortSignal }): Promise<string>;
 }

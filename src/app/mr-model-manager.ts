@@ -1,6 +1,6 @@
 /**
  * `<mr-model-manager>`: the on-device model catalog with what is cached (usable offline), download with progress,
- * delete, and which model is in use.
+ * delete, which model is in use, and custom models added by URL (form with inline field errors, file check, removal).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
@@ -10,7 +10,7 @@ import type { Settings } from '../client/settings';
 import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
-import type { CatalogItem, DownloadProgress, ModelService } from './model-service';
+import type { CatalogItem, CustomModelForm, DownloadProgress, ModelService } from './model-service';
 import { sharedStyles } from './shared.styles';
 
 /**
@@ -59,6 +59,18 @@ export class MrModelManager extends LitElement {
         border-radius: 999px;
         background: var(--mr-surface-2);
       }
+      form {
+        max-width: 40rem;
+      }
+      .field {
+        margin-bottom: 0.75rem;
+      }
+      .field input {
+        width: 100%;
+      }
+      [aria-invalid='true'] {
+        border-color: var(--mr-danger);
+      }
     `,
   ];
 
@@ -67,6 +79,10 @@ export class MrModelManager extends LitElement {
 
   @state() private downloading?: { id: string; progress: DownloadProgress };
   @state() private error = '';
+  @state() private customForm: CustomModelForm = EMPTY_FORM;
+  @state() private fieldErrors: Record<string, string> = {};
+  @state() private customStatus = '';
+  @state() private checking?: { id: string; text: string; ok?: boolean };
 
   private controller?: AbortController;
 
@@ -100,7 +116,70 @@ export class MrModelManager extends LitElement {
             ${items.map((m) => this.renderItem(m))}
           </ul>`,
       })}
+      ${this.renderCustomForm()}
     `;
+  }
+
+  private renderCustomForm() {
+    const f = this.customForm;
+    const field = (
+      name: keyof CustomModelForm,
+      label: string,
+      hint: string,
+      attrs: { type: string; inputmode?: string },
+    ) => {
+      const err = this.fieldErrors[name];
+      return html`<div class="field">
+        <label for="custom-${name}">${label}</label>
+        <input
+          id="custom-${name}"
+          type=${attrs.type}
+          inputmode=${attrs.inputmode ?? nothing}
+          autocomplete="off"
+          .value=${f[name]}
+          aria-invalid=${err ? 'true' : 'false'}
+          aria-describedby="custom-${name}-msg"
+          @input=${(e: Event) =>
+            (this.customForm = { ...this.customForm, [name]: (e.target as HTMLInputElement).value })}
+        />
+        <p class=${err ? 'error' : 'hint'} id="custom-${name}-msg">${err ? `${label} ${err}.` : hint}</p>
+      </div>`;
+    };
+    return html`<section aria-labelledby="custom-heading">
+      <h2 id="custom-heading">Add custom model</h2>
+      <p class="hint">
+        A model converted to MLC format (for example a fine-tuned Memory-R1 checkpoint). The app may only
+        fetch from Hugging Face, raw.githubusercontent.com or a server on this machine.
+      </p>
+      <form @submit=${this.addCustom} novalidate>
+        ${field(
+          'id',
+          'Model ID',
+          'Letters, digits, ".", "_" or "-", for example Memory-R1-Qwen2.5-3B-q4f32_1-MLC.',
+          {
+            type: 'text',
+          },
+        )}
+        ${field(
+          'modelUrl',
+          'Model URL',
+          'Where mlc-chat-config.json and the weights are, for example https://huggingface.co/me/my-model.',
+          { type: 'url', inputmode: 'url' },
+        )}
+        ${field('modelLibUrl', 'Model library URL', 'The compiled WebGPU model library (.wasm).', {
+          type: 'url',
+          inputmode: 'url',
+        })}
+        ${field('contextWindow', 'Context window (optional)', "In tokens. Empty: the model's own setting.", {
+          type: 'text',
+          inputmode: 'numeric',
+        })}
+        <div class="row">
+          <button type="submit" class="primary">Add model</button>
+          <span role="status">${this.customStatus}</span>
+        </div>
+      </form>
+    </section>`;
   }
 
   private renderItem(m: CatalogItem) {
@@ -112,6 +191,34 @@ export class MrModelManager extends LitElement {
       ${m.cached ? html`<span class="badge">Downloaded</span>` : nothing}
       ${inUse ? html`<span class="badge">In use</span>` : nothing}
       <div class="hint">${m.vramMB ? `${Math.round(m.vramMB).toLocaleString()} MB GPU memory` : ''}</div>
+      ${
+        m.tier === 'custom'
+          ? html`<div class="row">
+                <button
+                  ?disabled=${this.checking?.id === m.id && this.checking.ok === undefined}
+                  @click=${() => this.checkCustom(m.id)}
+                  aria-label="Check files of ${m.id}"
+                >
+                  Check files
+                </button>
+                <button
+                  class="danger"
+                  ?disabled=${busy}
+                  @click=${() => this.removeCustom(m.id)}
+                  aria-label="Remove custom model ${m.id}"
+                >
+                  Remove custom model
+                </button>
+              </div>
+              ${
+                this.checking?.id === m.id
+                  ? html`<p class=${this.checking.ok === false ? 'error' : 'hint'} role="status">
+                      ${this.checking.text}
+                    </p>`
+                  : nothing
+              }`
+          : nothing
+      }
       ${
         busy && this.downloading
           ? html`<label for="p-${m.id}">Downloading ${m.id}</label>
@@ -130,7 +237,7 @@ export class MrModelManager extends LitElement {
                         Remove download
                       </button>`
                   : html`<button ?disabled=${!!this.downloading} @click=${() => this.download(m.id)}>
-                      Download ${m.family} (${m.quantization})
+                      Download ${m.tier === 'custom' ? m.id : `${m.family} (${m.quantization})`}
                     </button>`
               }
             </div>`
@@ -168,6 +275,53 @@ export class MrModelManager extends LitElement {
     void this.list.run();
   }
 
+  private async addCustom(e: Event): Promise<void> {
+    e.preventDefault();
+    if (!this.models) return;
+    this.customStatus = '';
+    try {
+      const result = await this.models.addCustomModel(this.customForm);
+      if (!result.ok) {
+        this.fieldErrors = result.fieldErrors;
+        this.customStatus = 'Fix the marked fields.';
+        await this.updateComplete;
+        const first = FORM_FIELDS.find((name) => result.fieldErrors[name]);
+        this.renderRoot.querySelector<HTMLElement>(`#custom-${first ?? 'id'}`)?.focus();
+        return;
+      }
+      this.fieldErrors = {};
+      this.customForm = EMPTY_FORM;
+      this.customStatus = `Added ${result.model.id}. Download it below, or choose it for a role in Settings.`;
+      void this.list.run();
+    } catch (err) {
+      this.customStatus = `The model could not be saved: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  private async checkCustom(id: string): Promise<void> {
+    if (!this.models) return;
+    this.checking = { id, text: `Checking the files of ${id}…` };
+    try {
+      const text = await this.models.checkCustomModel(id, {});
+      this.checking = { id, text, ok: true };
+    } catch (err) {
+      this.checking = { id, text: err instanceof Error ? err.message : String(err), ok: false };
+    }
+  }
+
+  private async removeCustom(id: string): Promise<void> {
+    if (!this.models) return;
+    this.error = '';
+    try {
+      await this.models.removeCustomModel(id);
+      if (this.checking?.id === id) this.checking = undefined;
+      this.customStatus = `Removed ${id}.`;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+    void this.list.run();
+  }
+
   private use(id: string): void {
     if (!this.settings) return;
     this.dispatchEvent(
@@ -177,6 +331,9 @@ export class MrModelManager extends LitElement {
     );
   }
 }
+
+const EMPTY_FORM: CustomModelForm = { id: '', modelUrl: '', modelLibUrl: '', contextWindow: '' };
+const FORM_FIELDS: (keyof CustomModelForm)[] = ['id', 'modelUrl', 'modelLibUrl', 'contextWindow'];
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -6,11 +6,13 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
+import { Task } from '@lit/task';
 import type { MemoryService } from '../client/memory-client';
 import { NO_EMBEDDINGS, SettingsError, validateSettings, type Settings } from '../client/settings';
 import { EMBEDDING_MODELS } from '../embed/embedding-models';
-import { memoryContext, settingsContext } from './context';
+import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
+import type { ModelService } from './model-service';
 import { sharedStyles } from './shared.styles';
 
 /**
@@ -79,6 +81,7 @@ export class MrSettings extends LitElement {
   ];
 
   @consume({ context: memoryContext }) private memory?: MemoryService;
+  @consume({ context: modelContext }) private models?: ModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
   @state() private draft?: Settings;
@@ -86,6 +89,12 @@ export class MrSettings extends LitElement {
   @state() private status = '';
   @state() private dataStatus = '';
   @state() private usage = '';
+
+  /** Custom models (added in the model manager), offered as role choices; none when they cannot be read. */
+  private readonly customModels = new Task(this, {
+    task: async () => (this.models ? this.models.customModels().catch(() => []) : []),
+    args: () => [],
+  });
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -200,6 +209,9 @@ export class MrSettings extends LitElement {
         <datalist id="role-models">
           ${s.model ? html`<option value=${s.model}></option>` : nothing}
           ${s.onDeviceModel ? html`<option value=${s.onDeviceModel}></option>` : nothing}
+          ${(s.provider === 'on-device' ? (this.customModels.value ?? []) : [])
+            .filter((m) => m.id !== s.onDeviceModel)
+            .map((m) => html`<option value=${m.id} label="Custom model: ${m.id}"></option>`)}
         </datalist>
         <div class="field">
           <label for="embeddingModel">Embedding model</label>

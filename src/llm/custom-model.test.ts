@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { prebuiltAppConfig } from '@mlc-ai/web-llm';
 import {
   checkCustomModelFiles,
+  customModelFieldErrors,
   isAllowedModelUrl,
   parseCustomModel,
   toModelRecord,
@@ -63,6 +64,23 @@ describe('custom model records', () => {
 
   it('refuses an id that is already taken', () => {
     expect(() => parseCustomModel(good, [good.id])).toThrow(/already exists/);
+  });
+
+  it('gives one message per invalid field for a form, and none for a valid record', () => {
+    expect(
+      customModelFieldErrors({
+        id: 'ok-id',
+        modelUrl: 'ftp://example.org/m',
+        modelLibUrl: 'https://x.org/lib.js',
+        contextWindow: 12,
+      }),
+    ).toEqual({
+      modelUrl: 'must be an https:// URL, or http://localhost for a server on this machine',
+      modelLibUrl: 'must point at the compiled model library (a .wasm file)',
+      contextWindow: expect.stringMatching(/256/),
+    });
+    expect(customModelFieldErrors(good)).toEqual({});
+    expect(customModelFieldErrors(good, [good.id])).toEqual({ id: expect.stringMatching(/already in use/) });
   });
 
   it('becomes a WebLLM record with context window, VRAM and features', () => {

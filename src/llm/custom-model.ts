@@ -73,6 +73,28 @@ export function parseCustomModel(input: unknown, takenIds: Iterable<string> = []
   return result.data;
 }
 
+/**
+ * The problems of user input as a custom model, one message per field (`id`, `modelUrl`, `modelLibUrl`,
+ * `contextWindow`, ...; `record` for the whole); empty when `parseCustomModel` would accept it. For forms that show
+ * each message beside its field.
+ */
+export function customModelFieldErrors(
+  input: unknown,
+  takenIds: Iterable<string> = [],
+): Record<string, string> {
+  const result = customModelSchema.safeParse(input);
+  const errors: Record<string, string> = {};
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? 'record');
+      errors[field] ??= issue.message;
+    }
+  } else if (new Set(takenIds).has(result.data.id)) {
+    errors.id = 'is already in use by another model; choose another id';
+  }
+  return errors;
+}
+
 /** The WebLLM record for a custom model. */
 export function toModelRecord(model: CustomModel): ModelRecord {
   return {

@@ -1,9 +1,9 @@
 /**
  * The chat models and the embedder the settings select, built inside a worker. Local server: one
  * `OpenAICompatibleChatModel` per distinct model name, fetching from the worker. On-device: `WebLlmChatModel`s over
- * one WebLLM engine in a nested engine worker that holds every role's model. Heavy libraries (WebLLM,
- * transformers.js) are imported only when the settings need them. Shared by the memory worker and the benchmark
- * worker.
+ * one WebLLM engine in a nested engine worker that holds every role's model (custom models added by URL included,
+ * read from IndexedDB). Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them.
+ * Shared by the memory worker and the benchmark worker.
  */
 import type { Settings } from '../client/settings';
 import { NO_EMBEDDINGS } from '../client/settings';
@@ -36,22 +36,33 @@ async function localModels(settings: Settings): Promise<RoleModels> {
 
 /** Models for the On-device provider: WebLLM in a nested engine worker, one engine holding every role's model. */
 async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promise<RoleModels> {
-  const [{ WebWorkerMLCEngine, prebuiltAppConfig }, { loadModels }, { WebLlmChatModel }, catalog] =
-    await Promise.all([
-      import('@mlc-ai/web-llm'),
-      import('../llm/webllm-loader'),
-      import('../llm/webllm-chat-model'),
-      import('../llm/catalog'),
-    ]);
+  const [
+    { WebWorkerMLCEngine, prebuiltAppConfig },
+    { loadModels },
+    { WebLlmChatModel },
+    catalog,
+    { withCustomModels },
+  ] = await Promise.all([
+    import('@mlc-ai/web-llm'),
+    import('../llm/webllm-loader'),
+    import('../llm/webllm-chat-model'),
+    import('../llm/catalog'),
+    import('../llm/custom-model'),
+  ]);
   const chatId = settings.onDeviceModel || catalog.DEFAULT_MODEL_ID;
   const roles = { manager: settings.managerModel || chatId, answer: settings.answerModel || chatId };
+  // Custom models (added by URL in the model manager) live in IndexedDB; read them only when a role needs one.
+  const needsCustom = catalog.modelsToLoad(roles).some((id) => !catalog.findCatalogEntry(id));
+  const custom = needsCustom
+    ? await (await import('../store/indexeddb-custom-models')).readCustomModels()
+    : [];
   const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
     type: 'module',
     name: 'engine',
   });
   const engine = new WebWorkerMLCEngine(worker);
   await loadModels(engine, catalog.modelsToLoad(roles), {
-    appConfig: prebuiltAppConfig,
+    appConfig: withCustomModels(prebuiltAppConfig, custom),
     signal: opts.signal,
     onProgress: (p) => opts.onLoading?.({ fraction: p.fraction, text: p.text }),
   });
@@ -62,7 +73,9 @@ async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promi
     const model = new WebLlmChatModel({
       engine,
       modelId,
-      contextWindow: catalog.findCatalogEntry(modelId)?.contextWindow,
+      contextWindow:
+        catalog.findCatalogEntry(modelId)?.contextWindow ??
+        custom.find((m) => m.id === modelId)?.contextWindow,
     });
     models.set(modelId, model);
     return model;

@@ -20,6 +20,8 @@ export default defineConfig({
       {
         // ONNX Runtime's wasm, served same-origin under /ort/ for the embedder tests (as the app serves it).
         plugins: [ortWasm()],
+        // Pre-bundled up front: discovering them mid-run makes Vite reload the page under a running test.
+        optimizeDeps: { include: ['@lit/task', 'lit/directives/unsafe-html.js', 'workbox-window'] },
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts'],

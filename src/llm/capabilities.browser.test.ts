@@ -14,7 +14,7 @@ import {
   InsufficientStorageError,
   ShaderF16UnsupportedError,
   WebGpuUnavailableError,
-} from './webllm-errors';
+} from './errors';
 
 const entry = findCatalogEntry(DEFAULT_MODEL_ID);
 if (!entry) throw new Error('catalog lacks the default model');

@@ -13,7 +13,7 @@ import {
   InsufficientStorageError,
   ShaderF16UnsupportedError,
   WebGpuUnavailableError,
-} from './webllm-errors';
+} from './errors';
 
 /** The part of a `GPUAdapter` the check reads. */
 export interface AdapterLike {

@@ -10,7 +10,7 @@ import {
   modelsToLoad,
   recommendModel,
 } from './catalog';
-import { ModelTooLargeError } from './webllm-errors';
+import { ModelTooLargeError } from './errors';
 
 const prebuilt = (id: string) => prebuiltAppConfig.model_list.find((r) => r.model_id === id);
 

@@ -6,7 +6,7 @@
  * fit in GPU memory together.
  */
 import { prebuiltAppConfig, type AppConfig, type ModelRecord } from '@mlc-ai/web-llm';
-import { ModelTooLargeError, UnknownModelError } from './webllm-errors';
+import { ModelTooLargeError, UnknownModelError } from './errors';
 
 /** The quantizations the catalog offers: f16 activations (needs `shader-f16`) or f32 activations (runs anywhere). */
 export type Quantization = 'q4f16_1' | 'q4f32_1';

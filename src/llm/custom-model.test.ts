@@ -8,7 +8,7 @@ import {
   toModelRecord,
   withCustomModels,
 } from './custom-model';
-import { CustomModelError } from './webllm-errors';
+import { CustomModelError } from './errors';
 
 const good = {
   id: 'Memory-R1-Manager-3B-q4f16_1-MLC',

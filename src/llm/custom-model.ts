@@ -16,7 +16,7 @@ import {
   tensorCacheSchema,
   weightBytes,
 } from './model-files';
-import { CustomModelError, normalizeWebLlmError } from './webllm-errors';
+import { CustomModelError, normalizeWebLlmError } from './errors';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -11,7 +11,7 @@ import { EngineClient, type WorkerLike } from './engine-client';
 import { WebLlmChatModel } from './webllm-chat-model';
 import { deleteCachedModel, loadModels } from './webllm-loader';
 import { mirrorFetch, tinyAppConfig, tinyRecord } from './fixtures/tiny-model';
-import { ModelNotLoadedError } from './webllm-errors';
+import { ModelNotLoadedError } from './errors';
 
 /** The engine calls WebLLM's handler makes, scripted: streams `pieces`, honours interrupts, records requests. */
 class ScriptedEngine {

@@ -17,7 +17,7 @@ import type {
 } from '@mlc-ai/web-llm';
 import type { ChatEngine } from './webllm-chat-model';
 import type { LoadableEngine } from './webllm-loader';
-import { ModelNotLoadedError } from './webllm-errors';
+import { ModelNotLoadedError } from './errors';
 
 const responseSchema = z.object({
   kind: z.enum(['return', 'throw', 'initProgressCallback', 'heartbeat']),

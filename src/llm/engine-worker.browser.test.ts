@@ -9,7 +9,7 @@ import {
   ModelNotLoadedError,
   UnknownModelError,
   normalizeWebLlmError,
-} from './webllm-errors';
+} from './errors';
 import { mirrorFetch, tinyAppConfig, tinyRecord, type FetchLog } from './fixtures/tiny-model';
 
 // A real engine worker (src/workers/engine.worker.ts) driven through our thin client, as the app does.

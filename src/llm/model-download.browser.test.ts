@@ -4,7 +4,7 @@ import { isAbortError } from '../core/errors';
 import { downloadModel, remainingDownloadBytes, type LoadProgress } from './model-download';
 import { openModelCache, type ModelCacheBackend } from './model-cache';
 import { cachedModelStatus, deleteCachedModel, listCachedModels, withBackend } from './webllm-loader';
-import { ModelDownloadError, ModelIntegrityError } from './webllm-errors';
+import { ModelDownloadError, ModelIntegrityError } from './errors';
 import {
   TINY_HOST,
   TINY_SHARD_BYTES,

@@ -17,7 +17,7 @@ import {
   type TensorCacheFile,
 } from './model-files';
 import { openModelCache, type ModelCacheBackend, type ModelCacheStores } from './model-cache';
-import { ModelDownloadError, ModelIntegrityError, normalizeWebLlmError } from './webllm-errors';
+import { ModelDownloadError, ModelIntegrityError, normalizeWebLlmError } from './errors';
 
 /** Progress of a download or load: a fraction in [0, 1], bytes when known, an ETA once a rate is measurable. */
 export interface LoadProgress {

@@ -12,7 +12,7 @@ const PAGE_MODULES = [
   './model-download',
   './capabilities',
   './custom-model',
-  './webllm-errors',
+  './errors',
 ];
 
 const entry: Plugin = {

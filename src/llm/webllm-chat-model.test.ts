@@ -7,7 +7,7 @@ import type {
 import { isAbortError } from '../core/errors';
 import type { ChatDelta } from '../core/types';
 import { WebLlmChatModel, type ChatEngine } from './webllm-chat-model';
-import { ModelNotLoadedError } from './webllm-errors';
+import { ModelNotLoadedError } from './errors';
 
 // Compile-time guarantee that the real engine (and the worker client) fit the narrow interface.
 const _engineFits = (e: MLCEngineInterface): ChatEngine => e;

@@ -16,7 +16,7 @@ import type {
   FinishReason,
   TokenUsage,
 } from '../core/types';
-import { normalizeWebLlmError } from './webllm-errors';
+import { normalizeWebLlmError } from './errors';
 
 /** The part of `MLCEngineInterface` this model uses (any WebLLM engine satisfies it; tests pass a fake). */
 export interface ChatEngine {

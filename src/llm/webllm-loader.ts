@@ -3,7 +3,7 @@
  * byte progress (`downloadModel`), then `engine.reload()` with WebLLM's text progress turned into bytes, fraction
  * and ETA; abort by unloading (WebLLM's `reload()` swallows its own abort and resolves, so we check the signal);
  * cached models listed with sizes and an "available offline" flag; deletion; Cache API or IndexedDB backend.
- * Every error that leaves this module is typed (see `webllm-errors.ts`) or an `AbortError`. Only WebLLM's types are
+ * Every error that leaves this module is typed (see `errors.ts`) or an `AbortError`. Only WebLLM's types are
  * imported (its runtime is one 6 MB module): the cache is read and written through `model-cache.ts`, in WebLLM's
  * format, and the tests check WebLLM's own `hasModelInCache` / `deleteModelAllInfoInCache` agree.
  */
@@ -26,7 +26,7 @@ import {
   modelFiles,
   tensorCacheSchema,
 } from './model-files';
-import { normalizeWebLlmError, UnknownModelError } from './webllm-errors';
+import { normalizeWebLlmError, UnknownModelError } from './errors';
 
 export type { LoadProgress } from './model-download';
 

@@ -14,7 +14,7 @@ import {
   WebLlmRuntimeError,
   normalizeWebLlmError,
   rebuildWebLlmError,
-} from './webllm-errors';
+} from './errors';
 
 // The strings below are what WebLLM's worker handler posts back: `err.toString()` of WebLLM 0.2.86's errors.
 describe('normalizeWebLlmError on plain-string rejections from the worker client', () => {

@@ -4,7 +4,7 @@
 // policy from their own response headers, not from the page's meta tag).
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { ortWasm } from './scripts/vite-ort-wasm';
+import { ortWasm } from './scripts/vite-ort-wasm.ts';
 
 /** Hosts model weights and WebLLM model libraries are downloaded from (and nothing else remote). */
 const MODEL_HOSTS = [

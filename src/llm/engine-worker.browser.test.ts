@@ -4,12 +4,7 @@ import { EngineClient } from './engine-client';
 import { openModelCache } from './model-cache';
 import { WebLlmChatModel } from './webllm-chat-model';
 import { deleteCachedModel, loadModels, type LoadProgress } from './webllm-loader';
-import {
-  ModelDownloadError,
-  ModelNotLoadedError,
-  UnknownModelError,
-  normalizeWebLlmError,
-} from './errors';
+import { ModelDownloadError, ModelNotLoadedError, UnknownModelError, normalizeWebLlmError } from './errors';
 import { mirrorFetch, tinyAppConfig, tinyRecord, type FetchLog } from './fixtures/tiny-model';
 
 // A real engine worker (src/workers/engine.worker.ts) driven through our thin client, as the app does.

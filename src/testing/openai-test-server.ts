@@ -352,8 +352,10 @@ async function respond(res: ServerResponse, req: TestChatRequest, result: Resolv
         for (const piece of splitWords(result.partialText ?? '')) stream.content(piece);
       }
       if (result.kind === 'disconnect') {
-        // Flush what was written before cutting the connection, so the client sees the partial text first.
-        if (res.headersSent) res.write('', () => res.destroy());
+        // Cut the connection a moment after the partial text is flushed: when the bytes and the close arrive
+        // together, Chromium reports the broken chunked body and drops the bytes of that same read, so the client
+        // would never see the partial text a real server crash leaves behind.
+        if (res.headersSent) res.write('', () => setTimeout(() => res.destroy(), CUT_DELAY_MS));
         else res.destroy();
       }
       return;
@@ -396,6 +398,9 @@ async function respond(res: ServerResponse, req: TestChatRequest, result: Resolv
 }
 
 /** Writes `chat.completion.chunk` events in OpenAI's format. */
+/** How long a `disconnect` result waits after flushing its partial text before cutting the connection. */
+const CUT_DELAY_MS = 250;
+
 class ChunkWriter {
   private readonly created = Math.floor(Date.now() / 1000);
   constructor(

@@ -151,7 +151,7 @@ export class WebLlmModelService implements ModelService {
   async checkCustomModel(modelId: string, opts: { signal?: AbortSignal }): Promise<string> {
     const [{ checkCustomModelFiles }, { CustomModelError }, custom] = await Promise.all([
       import('../llm/custom-model'),
-      import('../llm/webllm-errors'),
+      import('../llm/errors'),
       this.readCustom(),
     ]);
     const model = custom.find((m) => m.id === modelId);

@@ -14,7 +14,7 @@ import { isAbortError } from '../core/errors';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';
 import { mrEvent } from './events';
-import { sharedStyles } from './shared.styles';
+import { pageStyles, sharedStyles } from './shared.styles';
 
 /** The conversation Memory-R1 validates on (its "val" split of LoCoMo). */
 export const VALIDATION_CONVERSATION = 'conv-30';
@@ -36,13 +36,8 @@ function errorMessage(err: unknown): string {
 export class MrBenchmark extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        padding: 1rem;
-        overflow-y: auto;
-        height: 100%;
-      }
       section {
         max-width: 48rem;
       }

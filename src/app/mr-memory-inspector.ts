@@ -10,7 +10,7 @@ import type { MemoryService } from '../client/memory-client';
 import type { Conversation } from '../client/memory-protocol';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
-import { sharedStyles } from './shared.styles';
+import { pageStyles, sharedStyles } from './shared.styles';
 
 const EVENT_LABELS: Record<MemoryEvent['type'], string> = {
   ADD: 'Created',
@@ -25,13 +25,8 @@ const EVENT_LABELS: Record<MemoryEvent['type'], string> = {
 export class MrMemoryInspector extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        padding: 1rem;
-        overflow-y: auto;
-        height: 100%;
-      }
       h1 {
         margin: 0 0 0.75rem;
         font-size: 1.4rem;

@@ -11,7 +11,7 @@ import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import type { CatalogItem, CustomModelForm, DownloadProgress, ModelService } from './model-service';
-import { sharedStyles } from './shared.styles';
+import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
  * The model manager.
@@ -21,13 +21,8 @@ import { sharedStyles } from './shared.styles';
 export class MrModelManager extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        padding: 1rem;
-        overflow-y: auto;
-        height: 100%;
-      }
       h1 {
         font-size: 1.4rem;
         margin: 0 0 0.75rem;

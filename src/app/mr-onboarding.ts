@@ -12,7 +12,7 @@ import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import type { CapabilityReport, DownloadProgress, ModelService } from './model-service';
-import { sharedStyles } from './shared.styles';
+import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
  * The onboarding flow.
@@ -22,13 +22,8 @@ import { sharedStyles } from './shared.styles';
 export class MrOnboarding extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        padding: 1rem;
-        overflow-y: auto;
-        height: 100%;
-      }
       .card {
         max-width: 40rem;
         margin: 0 auto;

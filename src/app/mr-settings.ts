@@ -13,7 +13,7 @@ import { EMBEDDING_MODELS } from '../embed/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import type { ModelService } from './model-service';
-import { sharedStyles } from './shared.styles';
+import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
  * The settings page.
@@ -24,13 +24,8 @@ import { sharedStyles } from './shared.styles';
 export class MrSettings extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        padding: 1rem;
-        overflow-y: auto;
-        height: 100%;
-      }
       form,
       section {
         max-width: 40rem;

@@ -97,3 +97,13 @@ export const sharedStyles = css`
     height: 0.75rem;
   }
 `;
+
+/** Layout of a full-height, scrolling page view (settings, memories, models, onboarding, benchmark). */
+export const pageStyles = css`
+  :host {
+    display: block;
+    padding: 1rem;
+    overflow-y: auto;
+    height: 100%;
+  }
+`;

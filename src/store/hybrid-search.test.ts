@@ -133,8 +133,8 @@ describe('HybridIndex', () => {
     expect(hits.slice(1).map((h) => h.id)).toEqual(['m299', 'm298']);
   });
 
-  it('passes dense options to its vector tables (prefilter on a large table, same top hit)', () => {
-    const index = new HybridIndex({ dense: { approximateFrom: 0, rerankMin: 20, rerankShare: 0 } });
+  it('passes dense options to its vector tables (int8 scan on a large table, same top hit)', () => {
+    const index = new HybridIndex({ dense: { rerankMin: 20, rerankFactor: 1 } });
     for (let i = 0; i < 200; i++) {
       index.add(memory(`m${i}`, 'x'));
       index.setVector(`m${i}`, 'e', [Math.cos(i / 40), Math.sin(i / 40), 0.1 * Math.cos(i)]);

@@ -87,39 +87,49 @@ describe('VectorTable', () => {
     expect(() => t.set('a', [1, 2, 3])).toThrow(VectorDimensionError);
     expect(() => t.topK([1], 1)).toThrow(VectorDimensionError);
   });
-  it('finds the exact top 60 through the sign-bit prefilter on clustered vectors', () => {
-    const t = new VectorTable(64, 'e', 64, { approximateFrom: 0, rerankMin: 400, rerankShare: 0 });
-    clusteredVectors(4000, 64, 20, 1).forEach((v, i) => t.set(`m${i}`, v));
-    const queries = clusteredVectors(20, 64, 20, 1);
+  it.each([
+    ['clustered', 20],
+    ['random', 4000],
+  ])('finds the exact top 60 through the int8 scan on %s vectors, with exact scores', (_, clusters) => {
+    const t = new VectorTable(64, 'e', 64, { rerankMin: 0 });
+    clusteredVectors(4000, 64, clusters, 1).forEach((v, i) => t.set(`m${i}`, v));
     let found = 0;
-    for (const q of queries) {
-      const exact = new Set(t.exactTopK(q, 60).map((h) => h.id));
-      found += t.topK(q, 60).filter((h) => exact.has(h.id)).length;
+    for (const q of clusteredVectors(20, 64, clusters, 9)) {
+      const exact = new Map(t.exactTopK(q, 60).map((h) => [h.id, h.score]));
+      const got = t.topK(q, 60);
+      for (const hit of got) if (exact.has(hit.id)) expect(hit.score).toBeCloseTo(exact.get(hit.id)!, 5);
+      found += got.filter((h) => exact.has(h.id)).length;
     }
-    expect(found / (60 * queries.length)).toBeGreaterThanOrEqual(0.99);
+    expect(found / (60 * 20)).toBeGreaterThanOrEqual(0.99);
   });
-  it('falls back to an exact scan when the filter leaves fewer than k prefilter candidates', () => {
-    const t = new VectorTable(32, 'e', 64, { approximateFrom: 0, rerankMin: 20, rerankShare: 0 });
+  it('applies the filter while scanning, so a narrow filter still yields k results', () => {
+    const t = new VectorTable(32, 'e', 64, { rerankMin: 20, rerankFactor: 1 });
     const vectors = clusteredVectors(1000, 32, 10, 2);
     vectors.forEach((v, i) => t.set(`m${i}`, v));
     const rare = (id: string) => Number(id.slice(1)) % 97 === 0;
     const got = t.topK(vectors[0]!, 5, rare);
-    expect(got).toEqual(t.exactTopK(vectors[0]!, 5, rare));
+    const exact = t.exactTopK(vectors[0]!, 5, rare);
+    expect(got.map((h) => h.id)).toEqual(exact.map((h) => h.id));
+    got.forEach((hit, i) => expect(hit.score).toBeCloseTo(exact[i]!.score, 5));
     expect(got).toHaveLength(5);
   });
-  it('keeps sign bits in step with rows through growth, replacement and swap-remove', () => {
-    const t = new VectorTable(48, 'e', 2, { approximateFrom: 0, rerankMin: 1, rerankShare: 0 });
+  it('keeps int8 rows in step with float rows through growth, replacement and swap-remove', () => {
+    const t = new VectorTable(48, 'e', 2, { rerankMin: 1, rerankFactor: 1 });
     const vectors = clusteredVectors(300, 48, 300, 3);
     vectors.forEach((v, i) => t.set(`m${i}`, v));
     t.set('m5', vectors[6]!);
     t.remove('m0');
     t.remove('m100');
     for (const i of [1, 99, 150, 299]) expect(t.topK(vectors[i]!, 1)[0]!.id).toBe(`m${i}`);
+    expect(new Set(t.topK(vectors[6]!, 2).map((h) => h.id))).toEqual(new Set(['m5', 'm6']));
+    expect(t.topK(vectors[0]!, 300).map((h) => h.id)).not.toContain('m0');
   });
-  it('searches a table below approximateFrom exactly', () => {
-    const t = new VectorTable(16, 'e', 64, { approximateFrom: 1000, rerankMin: 1, rerankShare: 0 });
+  it('scores every row exactly when the table is no larger than the rerank width, or when int8 is off', () => {
     const vectors = clusteredVectors(500, 16, 5, 4);
-    vectors.forEach((v, i) => t.set(`m${i}`, v));
-    expect(t.topK(vectors[7]!, 60)).toEqual(t.exactTopK(vectors[7]!, 60));
+    for (const options of [{ rerankMin: 1000 }, { rerankMin: 1, int8: false }]) {
+      const t = new VectorTable(16, 'e', 64, options);
+      vectors.forEach((v, i) => t.set(`m${i}`, v));
+      expect(t.topK(vectors[7]!, 60)).toEqual(t.exactTopK(vectors[7]!, 60));
+    }
   });
 });

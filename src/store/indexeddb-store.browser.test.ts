@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QuotaError } from '../core/errors';
+import { textHash } from '../core/ids';
 import type { MemoryEvent, MemoryRecord } from '../core/types';
 import { describeStoreConformance } from './conformance';
 import { CorruptRecordError, StoreClosedError } from './errors';
-import { DB_VERSION } from './idb-schema';
+import { DB_VERSION, EMBEDDING_CHUNK_SIZE, EVENT_RUN_SIZE } from './idb-schema';
 import { IndexedDbStore, type StoreChange } from './indexeddb-store';
 
 const T0 = 1_700_000_000_000;
@@ -181,10 +182,13 @@ describe('IndexedDbStore atomicity', () => {
     const before = await persisted(name);
     const controller = new AbortController();
     let memoryWrites = 0;
-    interceptWrite('put', 'memories', () => {
+    const count = () => {
       memoryWrites += 1;
       if (memoryWrites === 2) controller.abort();
-    });
+    };
+    // The chunk holding `keep` is rewritten (put), the two new memories go into a new chunk (add).
+    interceptWrite('put', 'memories', count);
+    interceptWrite('add', 'memories', count);
     await expect(
       store.apply(
         {
@@ -239,21 +243,27 @@ describe('IndexedDbStore quota', () => {
   });
 
   it('turns a full disk while storing embeddings into QuotaError, storing none of them', async () => {
-    const store = await open();
+    const name = freshName();
+    const store = await open(name);
     await store.apply({ time: T0, ops: [{ op: 'ADD', id: 'm', text: 'likes tea' }] });
     let writes = 0;
-    interceptWrite('put', 'embeddings', () => {
+    interceptWrite('add', 'embeddings', () => {
       writes += 1;
       if (writes === 2) throw new DOMException('full', 'QuotaExceededError');
     });
+    // More vectors than one record holds, so the failing write is not the first.
+    const others = Array.from({ length: EMBEDDING_CHUNK_SIZE }, (_, i) => ({
+      text: `other ${i}`,
+      vector: new Float32Array([0, 1]),
+    }));
     await expect(
-      store.putEmbeddings('e', [
-        { text: 'likes tea', vector: new Float32Array([1, 0]) },
-        { text: 'other', vector: new Float32Array([0, 1]) },
-      ]),
+      store.putEmbeddings('e', [{ text: 'likes tea', vector: new Float32Array([1, 0]) }, ...others]),
     ).rejects.toBeInstanceOf(QuotaError);
     vi.restoreAllMocks();
+    expect(writes).toBe(2);
     expect(await store.missingEmbeddings('e')).toMatchObject([{ id: 'm' }]);
+    store.close();
+    expect(await (await open(name)).missingEmbeddings('e')).toMatchObject([{ id: 'm' }]);
   });
 
   it('asks for persistent storage once, when the first memory is stored, and reports usage', async () => {
@@ -479,6 +489,166 @@ describe('IndexedDbStore schema upgrades', () => {
     raw.close();
   });
 
+  /** A version-2 database as that version of the app wrote it: one record per event and per embedding. */
+  async function writeV2(name: string, v2: { events: MemoryEvent[]; embeddings: unknown[] }): Promise<void> {
+    const db = await rawOpen(name, 2, (raw) => {
+      raw.createObjectStore('memories', { keyPath: 'id' }).createIndex('ord', 'ord');
+      const e = raw.createObjectStore('events', { keyPath: 'seq' });
+      e.createIndex('memoryId', 'memoryId');
+      e.createIndex('batchId', 'batchId');
+      e.createIndex('turnId', 'turnId');
+      raw.createObjectStore('batches', { keyPath: 'batchId' }).createIndex('turnId', 'turnId');
+      raw.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('embedderId', 'embedderId');
+      raw.createObjectStore('failures', { keyPath: 'turnId' });
+      raw.createObjectStore('conversations', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+      raw.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversationId', 'conversationId');
+      raw.createObjectStore('settings', { keyPath: 'key' });
+      raw.createObjectStore('models', { keyPath: 'id' });
+    });
+    await rawPut(db, 'memories', [
+      { ...memories[0], ord: 1 },
+      { ...memories[1], ord: 2 },
+      ...v2.events.slice(4).map((e) => ({
+        id: e.memoryId,
+        text: e.after,
+        createdAt: e.time,
+        updatedAt: e.time,
+        sourceTurnIds: [],
+        ord: e.seq,
+      })),
+    ]);
+    await rawPut(db, 'events', v2.events);
+    await rawPut(db, 'batches', [
+      {
+        batchId: 'b1',
+        turnId: 't1',
+        time: T0,
+        applied: [
+          { op: 'ADD', memoryId: 'm1', text: 'Likes tea' },
+          { op: 'ADD', memoryId: 'm2', text: 'Owns a cat' },
+        ],
+      },
+      {
+        batchId: 'b2',
+        turnId: 't2',
+        time: T0 + 5,
+        speaker: 'Ann',
+        applied: [
+          { op: 'UPDATE', memoryId: 'm1', text: 'Likes green tea', previousText: 'Likes tea' },
+          { op: 'DELETE', memoryId: 'm2', previousText: 'Owns a cat' },
+        ],
+      },
+      {
+        batchId: 'b3',
+        time: T0 + 9,
+        modelId: 'import',
+        applied: v2.events.slice(4).map((e) => ({
+          op: 'ADD',
+          memoryId: e.memoryId,
+          text: e.after,
+        })),
+      },
+    ]);
+    await rawPut(db, 'embeddings', v2.embeddings);
+    await rawPut(db, 'failures', [
+      {
+        turnId: 't9',
+        text: 'x',
+        turnTime: T0,
+        stage: 'decide',
+        code: 'c',
+        message: 'm',
+        time: T0,
+        attempts: 1,
+      },
+    ]);
+    db.close();
+  }
+
+  it('upgrades a version-2 database to runs of events and chunks of embeddings without losing anything', async () => {
+    const name = freshName();
+    // One imported batch longer than a run, and one embedder with more vectors than a chunk holds.
+    const imported: MemoryEvent[] = Array.from({ length: EVENT_RUN_SIZE + 3 }, (_, i) => ({
+      seq: 5 + i,
+      batchId: 'b3',
+      memoryId: `imp${i}`,
+      type: 'ADD',
+      before: null,
+      after: `imported fact ${i}`,
+      modelId: 'import',
+      time: T0 + 9,
+    }));
+    const v2Events = [...events, ...imported];
+    const vector = (i: number) => new Float32Array([Math.cos(i / 50), Math.sin(i / 50), 0, 0]);
+    const embedded = ['Likes green tea', ...imported.map((e) => e.after!)].slice(0, EMBEDDING_CHUNK_SIZE + 5);
+    const v2Embeddings = [
+      ...embedded.map((text, i) => ({
+        key: `e:${textHash(text)}`,
+        embedderId: 'e',
+        textHash: textHash(text),
+        vector: vector(i),
+      })),
+      {
+        key: `f:${textHash('Likes green tea')}`,
+        embedderId: 'f',
+        textHash: textHash('Likes green tea'),
+        vector: new Float32Array([0, 1]),
+      },
+      {
+        key: `f:${textHash('no memory has this')}`,
+        embedderId: 'f',
+        textHash: textHash('no memory has this'),
+        vector: new Float32Array([1, 0]),
+      },
+    ];
+    await writeV2(name, { events: v2Events, embeddings: v2Embeddings });
+    const store = await open(name);
+    expect(await store.history()).toEqual(v2Events);
+    expect(await store.history('m1')).toEqual([events[0], events[2]]);
+    expect(await store.history('imp7')).toEqual([imported[7]]);
+    expect((await store.list({ includeDeleted: true })).map((m) => m.id)).toEqual([
+      'm1',
+      'm2',
+      ...imported.map((e) => e.memoryId),
+    ]);
+    expect(await store.findTurn('t2')).toMatchObject({
+      batchId: 'b2',
+      applied: [{ op: 'UPDATE' }, { op: 'DELETE' }],
+    });
+    expect((await store.failures()).map((f) => f.turnId)).toEqual(['t9']);
+    const missing = await store.missingEmbeddings('e');
+    expect(missing.map((m) => m.id)).toEqual(
+      imported.filter((e) => !embedded.includes(e.after!)).map((e) => e.memoryId),
+    );
+    const hit = await store.search({ text: '', vector: vector(0), embedderId: 'e', limit: 1 });
+    expect(hit.map((h) => h.memory.id)).toEqual(['m1']);
+    const inSecondChunk = EMBEDDING_CHUNK_SIZE + 2;
+    const far = await store.search({ text: '', vector: vector(inSecondChunk), embedderId: 'e', limit: 1 });
+    expect(far.map((h) => h.memory.id)).toEqual([`imp${inSecondChunk - 1}`]);
+    expect(
+      (await store.search({ text: '', vector: new Float32Array([0, 1]), embedderId: 'f', limit: 1 }))[0]!
+        .memory.id,
+    ).toBe('m1');
+    const { batchId } = await store.apply({ ops: [{ op: 'ADD', id: 'new', text: 'after the upgrade' }] });
+    expect((await store.history('new'))[0]).toMatchObject({ seq: v2Events.length + 1, batchId });
+    await store.undo('b2');
+    expect((await store.get('m1'))!.text).toBe('Likes tea');
+    store.close();
+
+    const raw = await rawOpen(name);
+    expect(raw.version).toBe(DB_VERSION);
+    const tx = raw.transaction(['memories', 'events', 'embeddings'], 'readonly');
+    expect([...tx.objectStore('memories').indexNames]).toEqual(['ids']);
+    // 261 memories in chunks of 64 (a new chunk for the memory added after the upgrade).
+    expect(await rawRequest(tx.objectStore('memories').count())).toBe(6);
+    expect([...tx.objectStore('events').indexNames]).toEqual(['memoryIds']);
+    // b1, b2, b3 in two runs, then the new batch and the undo.
+    expect(await rawRequest(tx.objectStore('events').count())).toBe(6);
+    // 69 vectors of `e` in two chunks, 2 of `f` in one.
+    expect(await rawRequest(tx.objectStore('embeddings').count())).toBe(3);
+    raw.close();
+  });
+
   it('refuses to upgrade a version-1 database with a damaged record, leaving it at version 1', async () => {
     const name = freshName();
     await writeV1(name, [memories[0], { id: 'm2', text: 17, createdAt: T0 }]);
@@ -512,6 +682,41 @@ describe('IndexedDbStore closing', () => {
   });
 });
 
+describe('IndexedDbStore embeddings stored again', () => {
+  it('uses the newest vector of a text after a reopen, in another store and when a text comes back', async () => {
+    const name = freshName();
+    const [a, b] = [await open(name), await open(name)];
+    await a.apply({
+      time: T0,
+      ops: [
+        { op: 'ADD', id: 'tea', text: 'likes tea' },
+        { op: 'ADD', id: 'coffee', text: 'likes coffee' },
+      ],
+    });
+    const east = new Float32Array([1, 0]);
+    const north = new Float32Array([0, 1]);
+    await a.putEmbeddings('e', [
+      { text: 'likes tea', vector: east },
+      { text: 'likes coffee', vector: north },
+    ]);
+    const seen = nextChange(b, (c) => c.kind === 'embeddings');
+    await a.putEmbeddings('e', [{ text: 'likes tea', vector: north }]);
+    await seen;
+    const nearest = async (store: IndexedDbStore, vector: Float32Array) =>
+      (await store.search({ text: '', vector, embedderId: 'e', limit: 1 }))[0]!.memory.id;
+    await a.apply({ ops: [{ op: 'UPDATE', id: 'coffee', text: 'likes cocoa' }] });
+    await a.apply({ ops: [{ op: 'UPDATE', id: 'coffee', text: 'likes coffee' }] });
+    // `b` refreshes in order, so once it saw this last change it has seen the updates too.
+    const seenLast = nextChange(b, (c) => c.kind === 'embeddings');
+    await a.putEmbeddings('e', [{ text: 'likes coffee', vector: east }]);
+    await seenLast;
+    for (const store of [a, b, await open(name)]) {
+      expect(await nearest(store, east)).toBe('coffee');
+      expect(await nearest(store, north)).toBe('tea');
+    }
+  });
+});
+
 describe('IndexedDbStore damaged records', () => {
   it('reports a damaged memory with a clear error instead of dropping it', async () => {
     const name = freshName();
@@ -520,14 +725,20 @@ describe('IndexedDbStore damaged records', () => {
     store.close();
     const raw = await rawOpen(name);
     await rawPut(raw, 'memories', [
-      { id: 'broken', text: 'x', createdAt: 'yesterday', updatedAt: 1, sourceTurnIds: [], ord: 9 },
+      {
+        chunk: 9,
+        ids: ['broken'],
+        memories: [
+          { id: 'broken', text: 'x', createdAt: 'yesterday', updatedAt: 1, sourceTurnIds: [], ord: 9 },
+        ],
+      },
     ]);
     raw.close();
     const error = await IndexedDbStore.open({ name }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptRecordError);
     expect((error as CorruptRecordError).code).toBe('record-corrupt');
     expect((error as Error).message).toMatch(
-      /"memories" record broken is damaged \(createdAt: .*Nothing was changed/,
+      /"memories" record 9 is damaged \(memories.0.createdAt: .*Nothing was changed/,
     );
   });
 
@@ -537,16 +748,22 @@ describe('IndexedDbStore damaged records', () => {
     await store.apply({ ops: [{ op: 'ADD', id: 'ok', text: 'fine' }] });
     const raw = await rawOpen(name);
     await rawPut(raw, 'events', [
-      { seq: 99, batchId: 'b', memoryId: 'ok', type: 'EXPLODE', before: null, after: 'x', time: 1 },
+      {
+        seq: 99,
+        events: [
+          { seq: 99, batchId: 'b', memoryId: 'ok', type: 'EXPLODE', before: null, after: 'x', time: 1 },
+        ],
+        memoryIds: ['ok'],
+      },
     ]);
     await rawPut(raw, 'embeddings', [
-      { key: 'e:0000000000000000', embedderId: 'e', textHash: '0000000000000000', vector: [1, 2] },
+      { embedderId: 'e', keys: ['e:0000000000000000'], dims: 2, vectors: [1, 2] },
     ]);
     raw.close();
-    await expect(store.history()).rejects.toThrow(/"events" record 99 is damaged \(type: /);
+    await expect(store.history()).rejects.toThrow(/"events" record 99 is damaged \(events.0.type: /);
     store.close();
     await expect(IndexedDbStore.open({ name })).rejects.toThrow(
-      /"embeddings" record .* is damaged \(vector: /,
+      /"embeddings" record .* is damaged \(vectors: /,
     );
   });
 });

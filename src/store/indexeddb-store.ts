@@ -40,28 +40,29 @@ import {
   toAppliedBatch,
 } from './batch-planner';
 import { StoreClosedError, VectorDimensionError } from './errors';
-import {
-  EXPORT_FORMAT,
-  EXPORT_VERSION,
-  fitFailure,
-  memoryEventSchema,
-  parseImport,
-  turnFailureSchema,
-} from './export-format';
+import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from './export-format';
 import { HybridIndex } from './hybrid-search';
 import { checkVectorDims, searchIndex } from './index-search';
 import {
   DEFAULT_DB_NAME,
+  EMBEDDING_CHUNK_SIZE,
+  MEMORY_CHUNK_SIZE,
+  type MemoryChunk,
   type MemoryDb,
   type MemoryDbSchema,
-  type StoredEmbedding,
   type StoredMemory,
   batchRecordSchema,
+  chunkVectors,
+  embeddingChunkSchema,
+  embeddingChunks,
   embeddingKey,
+  eventRunSchema,
+  eventRuns,
+  hashOfKey,
+  memoryChunkSchema,
+  memoryChunks,
   openMemoryDb,
   readRecord,
-  storedEmbeddingSchema,
-  storedMemorySchema,
   toRecord,
 } from './idb-schema';
 import { type IDBPTransaction, type StoreNames, unwrap } from 'idb';
@@ -140,7 +141,7 @@ function reading(tx: WriteTx | ReadTx): ReadTx {
   return tx as unknown as ReadTx;
 }
 
-/** Rows read per `getAll` call when loading, so opening a large bank never clones it all at once. */
+/** Memories (or embeddings) read per `getAll` call when loading, so opening a large bank never clones it all at once. */
 const LOAD_CHUNK = 10_000;
 
 /** A `MemoryStore` in IndexedDB with an in-memory hybrid index, safe with several tabs open. */
@@ -246,11 +247,12 @@ export class IndexedDbStore implements MemoryStore {
           hasBatch: () => batchTaken,
         };
         const plan = planBatch(state, batch, { now: this.now(), nextSeq: await nextSeq(tx) });
-        if (batch.embeddings)
-          putEmbeddingRecords(out('embeddings'), batch.embeddings.embedderId, batch.embeddings.vectors);
-        const stored = withOrd(plan.records, current, plan.events);
-        for (const record of stored) out('memories').put(record);
-        for (const event of plan.events) out('events').add(event);
+        if (batch.embeddings) {
+          const { embedderId, vectors } = batch.embeddings;
+          putEmbeddingRecords(out('embeddings'), embedderId, withHashes(vectors));
+        }
+        writeMemories(out('memories'), withOrd(plan.records, current, plan.events), current);
+        writeEvents(out('events'), plan.events);
         out('batches').put(plan.batch);
         const vectors = await readVectors(tx, plan.records);
         return { plan, vectors };
@@ -270,8 +272,9 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
-    const value = await this.db.get('memories', id);
-    return value === undefined ? undefined : toRecord(readRecord(storedMemorySchema, 'memories', value, id));
+    const value: unknown = await this.db.getFromIndex('memories', 'ids', id);
+    const stored = value === undefined ? undefined : readChunk(value).memories.find((m) => m.id === id);
+    return stored && toRecord(stored);
   }
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
@@ -279,11 +282,9 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
-    const values =
-      memoryId === undefined
-        ? await this.db.getAll('events')
-        : await this.db.getAllFromIndex('events', 'memoryId', memoryId);
-    return values.map((e) => readRecord(memoryEventSchema, 'events', e));
+    if (memoryId === undefined) return readEvents(await this.db.getAll('events'));
+    const runs = await this.db.getAllFromIndex('events', 'memoryIds', memoryId);
+    return readEvents(runs).filter((e) => e.memoryId === memoryId);
   }
 
   async findTurn(turnId: string): Promise<AppliedBatch | undefined> {
@@ -299,8 +300,8 @@ export class IndexedDbStore implements MemoryStore {
         const current = await readMemories(tx, batch ? batch.applied.map((op) => op.memoryId) : []);
         const state: PlannerState = { getMemory: (id) => current.get(id)?.record, hasBatch: () => true };
         const plan = planUndo(state, batch, { now: this.now(), nextSeq: await nextSeq(tx) }, batchId);
-        for (const record of withOrd(plan.records, current, plan.events)) out('memories').put(record);
-        for (const event of plan.events) out('events').add(event);
+        writeMemories(out('memories'), withOrd(plan.records, current, plan.events), current);
+        writeEvents(out('events'), plan.events);
         out('batches').put(plan.batch);
         return { plan, vectors: await readVectors(tx, plan.records) };
       });
@@ -313,22 +314,19 @@ export class IndexedDbStore implements MemoryStore {
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
     checkVectorDims(this.index, embedderId, items);
     if (items.length === 0) return;
+    const hashed = withHashes(items);
     await this.exclusive(undefined, async () => {
       await this.write(['embeddings'], undefined, async (tx, out) => {
         const sample = await tx.objectStore('embeddings').index('embedderId').get(embedderId);
         if (sample !== undefined) {
-          const dims = readRecord(storedEmbeddingSchema, 'embeddings', sample).vector.length;
+          const { dims } = readRecord(embeddingChunkSchema, 'embeddings', sample);
           const bad = items.find((item) => item.vector.length !== dims);
           if (bad) throw new VectorDimensionError(embedderId, dims, bad.vector.length);
         }
-        putEmbeddingRecords(out('embeddings'), embedderId, items);
+        putEmbeddingRecords(out('embeddings'), embedderId, hashed);
       });
-      const hashes = items.map((item) => textHash(item.text));
-      const memoryIds = this.attachVectors(
-        embedderId,
-        items.map((item, i) => ({ hash: hashes[i]!, vector: item.vector })),
-      );
-      this.broadcast({ kind: 'embeddings', embedderId, hashes: [...new Set(hashes)] });
+      const memoryIds = this.attachVectors(embedderId, hashed);
+      this.broadcast({ kind: 'embeddings', embedderId, hashes: [...new Set(hashed.map((h) => h.hash))] });
       this.emit({ origin: 'local', kind: 'embeddings', memoryIds });
     });
   }
@@ -379,10 +377,10 @@ export class IndexedDbStore implements MemoryStore {
       version: EXPORT_VERSION,
       exportedAt: this.now(),
       memories: memories
-        .map((v) => readRecord(storedMemorySchema, 'memories', v))
+        .flatMap((v) => readChunk(v).memories)
         .sort(byCreation)
         .map(toRecord),
-      events: events.map((e) => readRecord(memoryEventSchema, 'events', e)),
+      events: readEvents(events),
       failures: failures
         .map((f) => readRecord(turnFailureSchema, 'failures', f))
         .sort((a, b) => a.time - b.time),
@@ -393,15 +391,15 @@ export class IndexedDbStore implements MemoryStore {
     const parsed = parseImport(data);
     return this.exclusive(undefined, async () => {
       const { plan, vectors } = await this.write(BANK_STORES, undefined, async (tx, out) => {
-        const [memoryKeys, batchKeys, failureKeys] = await Promise.all([
-          tx.objectStore('memories').getAllKeys(),
+        // All chunks in one request: cheaper than looking each imported id up in the `ids` index (a request each).
+        const [memoryValues, batchKeys, failureKeys] = await Promise.all([
+          tx.objectStore('memories').getAll(),
           tx.objectStore('batches').getAllKeys(),
           tx.objectStore('failures').getAllKeys(),
         ]);
-        const existingIds = new Set(memoryKeys);
-        const current = await readMemories(
-          tx,
-          importMemoryIds(parsed).filter((id) => existingIds.has(id)),
+        const current = memoriesOf(
+          memoryValues.map((v) => readChunk(v)),
+          new Set(importMemoryIds(parsed)),
         );
         const taken = new Set(batchKeys);
         const failed = new Set(failureKeys);
@@ -413,8 +411,8 @@ export class IndexedDbStore implements MemoryStore {
           hasFailure: (turnId) => failed.has(turnId),
         };
         const plan = planImport(state, parsed, { now: this.now(), nextSeq: seq });
-        for (const record of withOrd(plan.records, current, plan.events)) out('memories').put(record);
-        for (const event of plan.events) out('events').add(event);
+        writeMemories(out('memories'), withOrd(plan.records, current, plan.events), current);
+        writeEvents(out('events'), plan.events);
         for (const batch of plan.batches) out('batches').put(batch);
         for (const failure of plan.failures) out('failures').put(failure);
         return { plan, vectors: await readVectors(tx, plan.records) };
@@ -507,14 +505,18 @@ export class IndexedDbStore implements MemoryStore {
     this.resetCache();
     const tx: ReadTx = this.db.transaction(['memories', 'embeddings'], 'readonly');
     const memories: StoredMemory[] = [];
-    await forEachChunk(tx, 'memories', (value, key) => {
-      memories.push(readRecord(storedMemorySchema, 'memories', value, key));
+    await forEachChunk(tx, 'memories', LOAD_CHUNK / MEMORY_CHUNK_SIZE, (value, key) => {
+      memories.push(...readChunk(value, key).memories);
     });
     memories.sort(byCreation);
     for (const stored of memories) this.cacheRecord(toRecord(stored));
-    await forEachChunk(tx, 'embeddings', (value, key) => {
-      const e = readRecord(storedEmbeddingSchema, 'embeddings', value, key);
-      for (const id of this.idsByHash.get(e.textHash) ?? []) this.index.setVector(id, e.embedderId, e.vector);
+    // Chunks come oldest first, so a vector stored again later replaces the earlier one.
+    await forEachChunk(tx, 'embeddings', LOAD_CHUNK / EMBEDDING_CHUNK_SIZE, (value, key) => {
+      const chunk = readRecord(embeddingChunkSchema, 'embeddings', value, key);
+      for (const [k, vector] of chunkVectors(chunk)) {
+        for (const id of this.idsByHash.get(hashOfKey(k)) ?? [])
+          this.index.setVector(id, chunk.embedderId, vector);
+      }
     });
     await tx.done;
   }
@@ -577,7 +579,7 @@ export class IndexedDbStore implements MemoryStore {
   private async readAllMemories(): Promise<MemoryRecord[]> {
     const values = await this.db.getAll('memories');
     return values
-      .map((v) => readRecord(storedMemorySchema, 'memories', v))
+      .flatMap((v) => readChunk(v).memories)
       .sort(byCreation)
       .map(toRecord);
   }
@@ -648,16 +650,13 @@ export class IndexedDbStore implements MemoryStore {
       this.cacheRecords(records, vectors);
       return message.memoryIds;
     }
-    const store = tx.objectStore('embeddings');
-    const found = await Promise.all(
-      message.hashes.map(async (hash) => {
-        const value = await store.get(embeddingKey(message.embedderId, hash));
-        return value === undefined ? undefined : readRecord(storedEmbeddingSchema, 'embeddings', value);
-      }),
+    const found = await readEmbeddings(
+      tx,
+      message.hashes.map((hash) => embeddingKey(message.embedderId, hash)),
     );
     return this.attachVectors(
       message.embedderId,
-      found.flatMap((e) => (e ? [{ hash: e.textHash, vector: e.vector }] : [])),
+      [...found].map(([key, vector]) => ({ hash: hashOfKey(key), vector })),
     );
   }
 }
@@ -680,26 +679,92 @@ function writeError(err: unknown, txError: DOMException | null, signal: AbortSig
   return txError && isAbortError(err) ? txError : err;
 }
 
+/** A chunk of memories read back, with its key. */
+type ReadChunk = MemoryChunk & { chunk: number };
+
+/** A memory read back, with the chunk that holds it (one object per chunk, shared by its memories). */
+interface CurrentMemory {
+  stored: StoredMemory;
+  record: MemoryRecord;
+  chunk: ReadChunk;
+}
+
+/** Validates a `memories` record read back. */
+function readChunk(value: unknown, key?: IDBValidKey): ReadChunk {
+  return readRecord(memoryChunkSchema, 'memories', value, key) as ReadChunk;
+}
+
+/** The memories of some chunks whose ids are `wanted`, keyed by id. */
+function memoriesOf(chunks: ReadChunk[], wanted: ReadonlySet<string>): Map<string, CurrentMemory> {
+  const out = new Map<string, CurrentMemory>();
+  for (const chunk of chunks) {
+    for (const stored of chunk.memories) {
+      if (wanted.has(stored.id)) out.set(stored.id, { stored, record: toRecord(stored), chunk });
+    }
+  }
+  return out;
+}
+
 /** Reads the given memories (validated), keyed by id; absent ids are left out. */
 async function readMemories(
   tx: WriteTx | ReadTx,
   ids: readonly string[],
-): Promise<Map<string, { stored: StoredMemory; record: MemoryRecord }>> {
-  const store = reading(tx).objectStore('memories');
-  const values: unknown[] = await Promise.all(ids.map((id) => store.get(id)));
-  const out = new Map<string, { stored: StoredMemory; record: MemoryRecord }>();
-  values.forEach((value, i) => {
-    if (value === undefined) return;
-    const stored = readRecord(storedMemorySchema, 'memories', value, ids[i]);
-    out.set(stored.id, { stored, record: toRecord(stored) });
-  });
-  return out;
+): Promise<Map<string, CurrentMemory>> {
+  const index = reading(tx).objectStore('memories').index('ids');
+  const values: unknown[] = await Promise.all(ids.map((id) => index.get(id)));
+  const chunks = new Map<number, ReadChunk>();
+  for (const value of values) {
+    if (value === undefined) continue;
+    const chunk = readChunk(value);
+    if (!chunks.has(chunk.chunk)) chunks.set(chunk.chunk, chunk);
+  }
+  return memoriesOf([...chunks.values()], new Set(ids));
+}
+
+/** Queues written memories: each changed chunk is rewritten whole, new memories go into new chunks. */
+function writeMemories(
+  store: StoreWriter<'memories'>,
+  records: StoredMemory[],
+  current: Map<string, CurrentMemory>,
+): void {
+  const changed = new Set<ReadChunk>();
+  const fresh: StoredMemory[] = [];
+  for (const record of records) {
+    const holder = current.get(record.id)?.chunk;
+    if (!holder) {
+      fresh.push(record);
+      continue;
+    }
+    holder.memories[holder.ids.indexOf(record.id)] = record;
+    changed.add(holder);
+  }
+  for (const chunk of changed) store.put(chunk);
+  for (const chunk of memoryChunks(fresh)) store.add(chunk);
 }
 
 /** The `seq` the next event gets: one past the last one in the log (1 for an empty log). */
 async function nextSeq(tx: WriteTx | ReadTx): Promise<number> {
-  const cursor = await reading(tx).objectStore('events').openKeyCursor(null, 'prev');
-  return cursor ? cursor.key + 1 : 1;
+  const cursor = await reading(tx).objectStore('events').openCursor(null, 'prev');
+  if (!cursor) return 1;
+  const run = readRecord(eventRunSchema, 'events', cursor.value, cursor.key);
+  return run.events[run.events.length - 1]!.seq + 1;
+}
+
+/** Queues a write's events, grouped into the runs `events` stores. */
+function writeEvents(store: StoreWriter<'events'>, events: MemoryEvent[]): void {
+  for (const run of eventRuns(events)) store.add(run);
+}
+
+/** The events of runs read back (validated), in `seq` order. */
+function readEvents(values: unknown[]): MemoryEvent[] {
+  return values.flatMap((value) => readRecord(eventRunSchema, 'events', value).events);
+}
+
+/** Items to store with their text hashes, computed once. */
+function withHashes(
+  items: { text: string; vector: Float32Array }[],
+): { hash: string; vector: Float32Array }[] {
+  return items.map((item) => ({ hash: textHash(item.text), vector: item.vector }));
 }
 
 /** The batch that processed a turn and was not undone, if any. */
@@ -714,7 +779,7 @@ async function liveBatchForTurn(tx: WriteTx | ReadTx, turnId: string): Promise<B
 /** Records to store with their `ord`: kept from the stored record, else the `seq` of the event that created it. */
 function withOrd(
   records: MemoryRecord[],
-  current: Map<string, { stored: StoredMemory }>,
+  current: Map<string, CurrentMemory>,
   events: MemoryEvent[],
 ): StoredMemory[] {
   const created = new Map<string, number>();
@@ -725,22 +790,44 @@ function withOrd(
   }));
 }
 
-/** Queues embedding records (copied, so a view into a larger buffer stores only its own floats). */
+/** Queues embedding chunks (copies, so a view into a larger buffer stores only its own floats). */
 function putEmbeddingRecords(
   store: StoreWriter<'embeddings'>,
   embedderId: string,
-  items: { text: string; vector: Float32Array }[],
+  items: { hash: string; vector: Float32Array }[],
 ): void {
-  for (const { text, vector } of items) {
-    const hash = textHash(text);
-    const record: StoredEmbedding = {
-      key: embeddingKey(embedderId, hash),
-      embedderId,
-      textHash: hash,
-      vector: vector.slice(),
-    };
-    store.put(record);
+  for (const chunk of embeddingChunks(embedderId, items)) store.add(chunk);
+}
+
+/**
+ * The current vector of each embedding key found (the one in the newest chunk holding the key), reading each
+ * chunk once.
+ */
+async function readEmbeddings(
+  tx: WriteTx | ReadTx,
+  keys: readonly string[],
+): Promise<Map<string, Float32Array>> {
+  const store = reading(tx).objectStore('embeddings');
+  const newest = new Map<string, number>();
+  await Promise.all(
+    [...new Set(keys)].map(async (key) => {
+      const chunkKeys = await store.index('keys').getAllKeys(key);
+      if (chunkKeys.length > 0) newest.set(key, Math.max(...chunkKeys));
+    }),
+  );
+  const chunks = new Map<number, Map<string, Float32Array>>();
+  await Promise.all(
+    [...new Set(newest.values())].map(async (chunkKey) => {
+      const value: unknown = await store.get(chunkKey);
+      chunks.set(chunkKey, chunkVectors(readRecord(embeddingChunkSchema, 'embeddings', value, chunkKey)));
+    }),
+  );
+  const out = new Map<string, Float32Array>();
+  for (const [key, chunkKey] of newest) {
+    const vector = chunks.get(chunkKey)?.get(key);
+    if (vector) out.set(key, vector);
   }
+  return out;
 }
 
 /** For each record, the vector its current text has under every embedder in the database (`undefined`: none). */
@@ -757,44 +844,37 @@ async function readVectors(
   }
   const out = new Map<string, Map<string, Float32Array | undefined>>();
   if (embedders.length === 0) return out;
-  await Promise.all(
-    records.map(async (record) => {
+  const keysOf = new Map(
+    records.map((record) => {
       const hash = textHash(record.text);
-      const perEmbedder = new Map<string, Float32Array | undefined>();
-      out.set(record.id, perEmbedder);
-      await Promise.all(
-        embedders.map(async (embedderId) => {
-          const value = await store.get(embeddingKey(embedderId, hash));
-          perEmbedder.set(
-            embedderId,
-            value === undefined ? undefined : readRecord(storedEmbeddingSchema, 'embeddings', value).vector,
-          );
-        }),
-      );
+      return [record.id, embedders.map((embedderId) => embeddingKey(embedderId, hash))];
     }),
   );
+  const found = await readEmbeddings(tx, [...keysOf.values()].flat());
+  for (const record of records) {
+    const keys = keysOf.get(record.id)!;
+    out.set(record.id, new Map(embedders.map((embedderId, i) => [embedderId, found.get(keys[i]!)])));
+  }
   return out;
 }
 
 /**
- * Calls `fn` on every value of a store in key order, reading `LOAD_CHUNK` rows per request. `fn` must be
- * synchronous: the transaction stays alive only while requests are pending.
+ * Calls `fn` on every value of a store in key order, reading `rows` rows per request. `fn` must be synchronous:
+ * the transaction stays alive only while requests are pending.
  */
 async function forEachChunk(
   tx: ReadTx,
   name: 'memories' | 'embeddings',
-  fn: (value: unknown, key: string) => void,
+  rows: number,
+  fn: (value: unknown, key: IDBValidKey) => void,
 ): Promise<void> {
   const store = tx.objectStore(name);
-  let after: string | undefined;
+  let after: IDBValidKey | undefined;
   for (;;) {
     const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
-    const [keys, values] = await Promise.all([
-      store.getAllKeys(range, LOAD_CHUNK),
-      store.getAll(range, LOAD_CHUNK),
-    ]);
+    const [keys, values] = await Promise.all([store.getAllKeys(range, rows), store.getAll(range, rows)]);
     values.forEach((value, i) => fn(value, keys[i]!));
-    if (keys.length < LOAD_CHUNK) return;
+    if (keys.length < rows) return;
     after = keys[keys.length - 1];
   }
 }

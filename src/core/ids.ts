@@ -5,17 +5,22 @@ export function newId(): string {
   return crypto.randomUUID();
 }
 
+const encoder = new TextEncoder();
+
 /**
  * A 64-bit FNV-1a hash of a text, as 16 hex digits; keys embeddings by content so a changed text is re-embedded.
+ * Computed on two 32-bit halves (the prime is 2⁴⁰ + 0x1b3, so a multiply is one small product plus a shift), which
+ * is an order of magnitude faster than BigInt arithmetic and gives the same digits.
  * @example textHash('hello') // => 'a430d84680aabd0b'
  */
 export function textHash(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
-  for (const byte of new TextEncoder().encode(text)) {
-    h ^= BigInt(byte);
-    h = (h * prime) & mask;
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (const byte of encoder.encode(text)) {
+    lo = (lo ^ byte) >>> 0;
+    const low = lo * 0x1b3;
+    hi = (Math.imul(hi, 0x1b3) + Math.floor(low / 0x100000000) + (lo << 8)) >>> 0;
+    lo = low >>> 0;
   }
-  return h.toString(16).padStart(16, '0');
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }

@@ -119,6 +119,34 @@ describe('IndexedDbStore persistence', () => {
     expect(await second.missingEmbeddings('e')).toMatchObject([{ id: 'm2' }]);
   });
 
+  it('reloads a bank larger than one read request (10,000 memories) completely, with every vector', async () => {
+    const name = freshName();
+    const store = await open(name);
+    const n = 10_100;
+    const texts = Array.from({ length: n }, (_, i) => `memory number ${i} word${i}`);
+    await store.import(texts.map((text, i) => ({ id: `m${i}`, text })));
+    const angle = (i: number) => (i / n) * Math.PI;
+    await store.putEmbeddings(
+      'e',
+      texts.map((text, i) => ({ text, vector: new Float32Array([Math.cos(angle(i)), Math.sin(angle(i))]) })),
+    );
+    store.close();
+
+    const reopened = await open(name);
+    expect(await reopened.list()).toHaveLength(n);
+    expect(await reopened.missingEmbeddings('e')).toEqual([]);
+    const last = n - 1;
+    const lexical = await reopened.search({ text: `word${last}`, limit: 1 });
+    expect(lexical.map((h) => h.memory.id)).toEqual([`m${last}`]);
+    const dense = await reopened.search({
+      text: '',
+      vector: new Float32Array([Math.cos(angle(last)), Math.sin(angle(last))]),
+      embedderId: 'e',
+      limit: 1,
+    });
+    expect(dense.map((h) => h.memory.id)).toEqual([`m${last}`]);
+  });
+
   it('keeps creation order for memories added at the same time, after a reopen too', async () => {
     const name = freshName();
     const store = await open(name);

@@ -505,13 +505,13 @@ export class IndexedDbStore implements MemoryStore {
     this.resetCache();
     const tx: ReadTx = this.db.transaction(['memories', 'embeddings'], 'readonly');
     const memories: StoredMemory[] = [];
-    await forEachChunk(tx, 'memories', LOAD_CHUNK / MEMORY_CHUNK_SIZE, (value, key) => {
+    await forEachChunk(tx, 'memories', Math.floor(LOAD_CHUNK / MEMORY_CHUNK_SIZE), (value, key) => {
       memories.push(...readChunk(value, key).memories);
     });
     memories.sort(byCreation);
     for (const stored of memories) this.cacheRecord(toRecord(stored));
     // Chunks come oldest first, so a vector stored again later replaces the earlier one.
-    await forEachChunk(tx, 'embeddings', LOAD_CHUNK / EMBEDDING_CHUNK_SIZE, (value, key) => {
+    await forEachChunk(tx, 'embeddings', Math.floor(LOAD_CHUNK / EMBEDDING_CHUNK_SIZE), (value, key) => {
       const chunk = readRecord(embeddingChunkSchema, 'embeddings', value, key);
       for (const [k, vector] of chunkVectors(chunk)) {
         for (const id of this.idsByHash.get(hashOfKey(k)) ?? [])

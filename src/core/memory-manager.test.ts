@@ -358,17 +358,21 @@ describe('MemoryManager with bad input and failures', () => {
     expect(await store.findTurn('t1')).toMatchObject({ batchId: result.batchId, applied: [] });
   });
 
-  it('fits a 100 KB turn into the context budget instead of crashing', async () => {
-    const { model, manager: m } = manager([facts('Caroline wrote a very long message'), ops()]);
+  it('fits a 100 KB turn into the context budget by extracting it in chunks', async () => {
+    const model = new ScriptedChatModel({
+      respond: (req) =>
+        req.schema?.name === 'memory_facts' ? facts('Caroline wrote a very long message') : ops(),
+    });
+    const m = new MemoryManager({ model, store: new InMemoryStore() });
     const result = await m.processTurn(turn({ text: 'All work and no play. '.repeat(5000) }));
-    expect(result.status).toBe('applied');
+    expect(result).toMatchObject({ status: 'applied', facts: ['Caroline wrote a very long message'] });
     const counter = new TokenCounter();
     const budget = DEFAULT_CONTEXT_WINDOW - MANAGER_RESERVED_OUTPUT;
     for (const req of model.requests) {
       expect(await counter.countMessages(req.messages)).toBeLessThanOrEqual(budget);
       expect(req.maxTokens).toBe(MANAGER_RESERVED_OUTPUT);
+      expect(req.messages.at(-1)!.content).not.toMatch(/characters omitted/);
     }
-    expect(model.requests[0]!.messages.at(-1)!.content).toMatch(/characters omitted/);
   });
 
   it('keeps non-English text intact from turn to memory', async () => {
@@ -594,6 +598,34 @@ describe('resolveOperations', () => {
       'ADD repeats existing memory 1',
       'ADD repeats an earlier ADD of this turn',
     ]);
+  });
+
+  it('rejects changes to memories, and ADDs of texts, that earlier groups of the turn already planned', () => {
+    const earlier = [
+      { op: 'UPDATE' as const, id: 'm-a', text: 'A2' },
+      { op: 'ADD' as const, text: 'C', speaker: 'S', conversationId: 'c' },
+    ];
+    const r = resolveOperations(
+      [
+        { op: 'DELETE', id: '0' },
+        { op: 'UPDATE', id: '0', text: 'A' },
+        { op: 'NOOP', id: '0' },
+        { op: 'ADD', text: ' c ' },
+        { op: 'UPDATE', id: '1', text: 'B2' },
+      ],
+      shown,
+      scope,
+      earlier,
+    );
+    expect(r.ops).toEqual([{ op: 'UPDATE', id: 'm-b', text: 'B2' }]);
+    expect(r.rejected.map((x) => x.reason)).toEqual([
+      'conflicting operations on memory 0',
+      'conflicting operations on memory 0',
+      'ADD repeats an earlier ADD of this turn',
+    ]);
+    expect(
+      resolveOperations([{ op: 'DELETE', id: '0' }], shown, scope, earlier).rejected.map((x) => x.reason),
+    ).toEqual(["DELETE of memory 0, which an earlier group of this turn's facts already changed"]);
   });
 
   it('lets a NOOP and an UPDATE of the same memory through', () => {

@@ -2,15 +2,24 @@
  * The Memory Manager of Memory-R1: after each turn it extracts self-contained facts (`memory_facts`), retrieves
  * the memories related to each fact, asks the model once which operations to apply (`memory_operations`, with
  * existing memories under short aliases), maps the aliases back, rejects invalid operations one by one and
- * applies the rest as a single batch. A failure (model error, output invalid after one repair, a batch the store
- * refuses) applies nothing and is recorded with the raw output so the turn can be retried; an abort records
- * nothing. Re-processing a turn that was applied changes nothing.
+ * applies the rest as a single batch. A turn too long for one extraction prompt is extracted chunk by chunk, and
+ * facts too many for one decision prompt are decided in groups; either way the turn is still one batch. A failure
+ * (model error, output invalid after one repair, a batch the store refuses) applies nothing and is recorded with
+ * the raw output so the turn can be retried; an abort records nothing. Re-processing a turn that was applied
+ * changes nothing.
  */
 import { isAbortError, throwIfAborted, toErrorData, type ErrorData, ModelOutputError } from './errors';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
-import { MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
+import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
 import { completeStructured } from './structured-output';
-import { DEFAULT_CONTEXT_WINDOW, packPrompt, promptBudget, TokenCounter } from './token-budget';
+import {
+  DEFAULT_CONTEXT_WINDOW,
+  packPrompt,
+  promptBudget,
+  splitTextToFit,
+  TokenCounter,
+  type PackInput,
+} from './token-budget';
 import type {
   AppliedOp,
   CallOptions,
@@ -29,6 +38,12 @@ import type {
  * an ADD or UPDATE) needs about a thousand; a reply cut off by the limit would be invalid and lost.
  */
 export const MANAGER_RESERVED_OUTPUT = 1024;
+
+/**
+ * Share of the decision prompt's room (what the instructions leave) one group of facts may fill, so that the related
+ * memories keep the rest: with 4,096 tokens, room for three of the longest (1,000-character) English memories.
+ */
+const FACTS_SHARE = 0.5;
 
 /** Which memories a turn's facts are compared with: the speaker's, the conversation's, or all. */
 export type MemoryScope = 'speaker' | 'conversation' | 'all';
@@ -90,6 +105,12 @@ export interface ProcessTurnResult {
   operations: AppliedOp[];
   rejected: RejectedOperation[];
   error?: ErrorData;
+}
+
+/** Facts decided in one call, with the memories retrieved for them. */
+interface FactGroup {
+  facts: string[];
+  related: MemoryRecord[];
 }
 
 /** Failure of one stage, with the raw model output when there was one. */
@@ -154,12 +175,15 @@ export class MemoryManager {
       opts.onStage?.('extract');
       facts = await this.extract(turn, signal);
       opts.onStage?.('retrieve');
-      const related = facts.length > 0 ? await this.retrieve(turn, facts, signal) : [];
+      const groups: FactGroup[] = [];
+      for (const group of facts.length > 0 ? await this.groupFacts(turn, facts) : []) {
+        groups.push({ facts: group, related: await this.retrieve(turn, group, signal) });
+      }
       let ops: StoreOp[] = [];
       let rejected: RejectedOperation[] = [];
-      if (facts.length > 0) {
+      if (groups.length > 0) {
         opts.onStage?.('decide');
-        ({ ops, rejected } = await this.decide(turn, facts, related, signal));
+        ({ ops, rejected } = await this.decide(turn, groups, signal));
       }
       opts.onStage?.('apply');
       const applied = await this.apply(turn, ops, signal);
@@ -209,11 +233,15 @@ export class MemoryManager {
     return results;
   }
 
+  /**
+   * The turn's facts: one extraction call, or one per chunk (in order, same context) when the text does not fit
+   * one prompt whole. Any failing chunk fails the whole extraction.
+   */
   private async extract(turn: TurnInput, signal: AbortSignal | undefined): Promise<string[]> {
     if (turn.text.trim() === '') return [];
     try {
       const context = this.contextTurns > 0 ? (turn.context ?? []).slice(-this.contextTurns) : [];
-      const packed = await packPrompt<never>({
+      const input: PackInput<never> = {
         counter: this.counter,
         budget: this.budget,
         memories: [],
@@ -229,14 +257,21 @@ export class MemoryManager {
             context: turns,
             timeZone: this.timeZone,
           }),
-      });
-      const { value } = await completeStructured(this.model, packed.messages, MEMORY_FACTS, {
-        signal,
-        temperature: this.temperature,
-        maxTokens: this.reservedOutput,
-      });
+      };
+      const facts: string[] = [];
+      for (const chunk of await splitTextToFit(input)) {
+        if (chunk.trim() === '') continue;
+        throwIfAborted(signal);
+        const packed = await packPrompt({ ...input, text: chunk });
+        const { value } = await completeStructured(this.model, packed.messages, MEMORY_FACTS, {
+          signal,
+          temperature: this.temperature,
+          maxTokens: this.reservedOutput,
+        });
+        facts.push(...value.facts);
+      }
       const seen = new Set<string>();
-      return value.facts
+      return facts
         .map((f) => f.trim())
         .filter((f) => {
           const key = normalize(f);
@@ -311,6 +346,20 @@ export class MemoryManager {
     }
   }
 
+  private decisionMessages(
+    turn: TurnInput,
+    facts: readonly string[],
+    memories: AliasedMemory[],
+  ): ChatMessage[] {
+    return buildDecisionMessages({
+      facts,
+      memories,
+      speaker: turn.speaker,
+      time: turn.time,
+      timeZone: this.timeZone,
+    });
+  }
+
   private async packDecision(
     turn: TurnInput,
     facts: string[],
@@ -321,39 +370,72 @@ export class MemoryManager {
       counter: this.counter,
       budget: this.budget,
       memories: related.map((_, i) => i),
-      render: ({ memories }) =>
-        buildDecisionMessages({
-          facts,
-          memories: memories.map(aliasOf),
-          speaker: turn.speaker,
-          time: turn.time,
-          timeZone: this.timeZone,
-        }),
+      render: ({ memories }) => this.decisionMessages(turn, facts, memories.map(aliasOf)),
     });
     return { messages: packed.messages, shown: packed.memories.map((i) => related[i]!) };
   }
 
-  private async decide(
-    turn: TurnInput,
-    facts: string[],
-    related: MemoryRecord[],
-    signal: AbortSignal | undefined,
-  ): Promise<{ ops: StoreOp[]; rejected: RejectedOperation[] }> {
-    let shown: MemoryRecord[];
-    let decided: DecidedOperation[];
+  /**
+   * The facts split, in order, into groups for separate decision calls: each group at most `MAX_FACTS_PER_TURN`
+   * facts (so the reply fits the reserved output) filling at most `FACTS_SHARE` of the prompt's room. Facts that
+   * fit both limits together stay one group, so a usual turn is decided in one call.
+   */
+  private async groupFacts(turn: TurnInput, facts: string[]): Promise<string[][]> {
     try {
-      const packed = await this.packDecision(turn, facts, related);
-      shown = packed.shown;
-      const result = await completeStructured(this.model, packed.messages, MEMORY_OPERATIONS, {
-        signal,
-        temperature: this.temperature,
-        maxTokens: this.reservedOutput,
-      });
-      decided = result.value.operations;
+      const count = (group: readonly string[]) =>
+        this.counter.countMessages(this.decisionMessages(turn, group, []));
+      const empty = await count([]);
+      const limit = empty + Math.floor((this.budget - empty) * FACTS_SHARE);
+      const groups: string[][] = [];
+      let current: string[] = [];
+      for (const fact of facts) {
+        const next = [...current, fact];
+        if (current.length > 0 && (next.length > MAX_FACTS_PER_TURN || (await count(next)) > limit)) {
+          groups.push(current);
+          current = [fact];
+        } else {
+          current = next;
+        }
+      }
+      groups.push(current);
+      return groups;
     } catch (err) {
       throw new StageFailure('decide', err);
     }
-    return resolveOperations(decided, shown, turn);
+  }
+
+  /**
+   * One decision call per group of facts, in order, each seeing its own related memories; the operations are
+   * resolved against those of the earlier groups, so the merged list never changes one memory twice.
+   */
+  private async decide(
+    turn: TurnInput,
+    groups: readonly FactGroup[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ ops: StoreOp[]; rejected: RejectedOperation[] }> {
+    const ops: StoreOp[] = [];
+    const rejected: RejectedOperation[] = [];
+    for (const group of groups) {
+      let shown: MemoryRecord[];
+      let decided: DecidedOperation[];
+      try {
+        throwIfAborted(signal);
+        const packed = await this.packDecision(turn, group.facts, group.related);
+        shown = packed.shown;
+        const result = await completeStructured(this.model, packed.messages, MEMORY_OPERATIONS, {
+          signal,
+          temperature: this.temperature,
+          maxTokens: this.reservedOutput,
+        });
+        decided = result.value.operations;
+      } catch (err) {
+        throw new StageFailure('decide', err);
+      }
+      const resolved = resolveOperations(decided, shown, turn, ops);
+      ops.push(...resolved.ops);
+      rejected.push(...resolved.rejected);
+    }
+    return { ops, rejected };
   }
 
   private async apply(turn: TurnInput, ops: StoreOp[], signal: AbortSignal | undefined) {
@@ -410,14 +492,18 @@ export class MemoryManager {
  * Maps the model's operations (aliases) back to store operations and rejects the invalid ones: unknown alias,
  * ADD/UPDATE without text, DELETE/UPDATE/NOOP without id, several changes to one memory (all of them are rejected,
  * since the model contradicted itself), and ADDs that repeat a shown memory or an earlier ADD. An UPDATE that
- * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing.
+ * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing. `earlier` holds the operations
+ * already planned for the same turn (by earlier groups of facts): a change to a memory they change is rejected
+ * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD.
  */
 export function resolveOperations(
   decided: readonly DecidedOperation[],
   shown: readonly MemoryRecord[],
   turn: Pick<TurnInput, 'speaker' | 'conversationId'>,
+  earlier: readonly StoreOp[] = [],
 ): { ops: StoreOp[]; rejected: RejectedOperation[] } {
   const rejected: RejectedOperation[] = [];
+  const changedEarlier = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [] : [op.id])));
   const byAlias = new Map(shown.map((m, i) => [String(i), m]));
   const shownTexts = new Map(shown.map((m, i) => [normalize(m.text), String(i)]));
   const changesPerAlias = new Map<string, number>();
@@ -428,7 +514,7 @@ export function resolveOperations(
     }
   }
   const ops: StoreOp[] = [];
-  const addedTexts = new Set<string>();
+  const addedTexts = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [normalize(op.text)] : [])));
   for (const d of decided) {
     const alias = d.id?.trim() || undefined;
     const text = d.text?.trim() || undefined;
@@ -466,15 +552,22 @@ export function resolveOperations(
       reject(`conflicting operations on memory ${alias}`);
       continue;
     }
+    let op: StoreOp;
     if (d.op === 'DELETE') {
-      ops.push({ op: 'DELETE', id: memory.id });
-      continue;
-    }
-    if (text === undefined) {
+      op = { op: 'DELETE', id: memory.id };
+    } else if (text === undefined) {
       reject('UPDATE without text');
       continue;
+    } else if (text === memory.text) {
+      continue;
+    } else {
+      op = { op: 'UPDATE', id: memory.id, text };
     }
-    if (text !== memory.text) ops.push({ op: 'UPDATE', id: memory.id, text });
+    if (changedEarlier.has(memory.id)) {
+      reject(`${d.op} of memory ${alias}, which an earlier group of this turn's facts already changed`);
+      continue;
+    }
+    ops.push(op);
   }
   return { ops, rejected };
 }

@@ -3,8 +3,10 @@
  * deliberately pessimistic estimate. `packPrompt` fits ranked memories, recent conversation and one free-text
  * piece (the new turn or the question) into `contextWindow - reservedOutput`, dropping the lowest-ranked memories
  * and the oldest turns first and truncating an oversize text, and checks the assembled prompt before returning it,
- * so the prompt it returns never exceeds the budget.
+ * so the prompt it returns never exceeds the budget. `splitTextToFit` instead splits an oversize text into chunks
+ * that `packPrompt` would each keep whole, for callers that must not lose any of it.
  */
+import { chunkText } from './chunk-text';
 import { PromptTooLargeError } from './errors';
 import type { ChatMessage, ChatModel } from './types';
 
@@ -160,6 +162,34 @@ function tooLarge(budget: number): PromptTooLargeError {
 }
 
 /**
+ * Whether `packPrompt(input)` keeps a free text whole: the prompt with that text alone leaves memories and turns
+ * the room they need, up to `1 - textShare` of what the instructions leave. Throws when the instructions do not fit.
+ */
+async function textFits<M>(input: PackInput<M>): Promise<(text: string) => Promise<boolean>> {
+  const { counter, budget, render } = input;
+  const count = (memories: readonly M[], turns: readonly ChatMessage[], text: string) =>
+    counter.countMessages(render({ memories: [...memories], turns: [...turns], text }));
+  const empty = await count([], [], '');
+  if (empty > budget) throw tooLarge(budget);
+  const others = (await count(input.memories, input.turns ?? [], '')) - empty;
+  // Counts of concatenated parts are not exactly additive (rounding, merges), hence the small slack.
+  const keepForOthers = Math.min(
+    others + MESSAGE_OVERHEAD_TOKENS,
+    Math.floor((budget - empty) * (1 - (input.textShare ?? 0.5))),
+  );
+  return async (text) => (await count([], [], text)) <= budget - keepForOthers;
+}
+
+/**
+ * Splits `input.text` into consecutive chunks (joined, they give the text back) that `packPrompt` with the same
+ * input would each keep whole, cut at paragraph, sentence or word boundaries (see `chunkText`); `[text]` when the
+ * text fits, `[]` when it is empty. Throws `PromptTooLargeError` when the instructions leave no room for text.
+ */
+export async function splitTextToFit<M>(input: PackInput<M>): Promise<string[]> {
+  return chunkText(input.text ?? '', await textFits(input));
+}
+
+/**
  * Fits memories, recent turns and a free text into `budget` tokens, measuring the assembled prompt itself at
  * every step (binary searches, so a few dozen counts). An oversize text is cut in the middle, leaving memories
  * and turns at least `1 - textShare` of the room; recent turns (newest first, the oldest kept one possibly cut)
@@ -173,19 +203,8 @@ export async function packPrompt<M>(input: PackInput<M>): Promise<PackedPrompt<M
   const count = (m: readonly M[], turns: ChatMessage[], text: string) =>
     counter.countMessages(render({ memories: [...m], turns, text }));
 
-  const empty = await count([], [], '');
-  if (empty > budget) throw tooLarge(budget);
   const fullText = input.text ?? '';
-  const others = (await count(memories, [...allTurns], '')) - empty;
-  // Counts of concatenated parts are not exactly additive (rounding, merges), hence the small slack.
-  const keepForOthers = Math.min(
-    others + MESSAGE_OVERHEAD_TOKENS,
-    Math.floor((budget - empty) * (1 - (input.textShare ?? 0.5))),
-  );
-  const text = await truncateMiddle(
-    fullText,
-    async (t) => (await count([], [], t)) <= budget - keepForOthers,
-  );
+  const text = await truncateMiddle(fullText, await textFits(input));
   if (text === '' && fullText !== '') throw tooLarge(budget);
   const base = await count([], [], text);
 

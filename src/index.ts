@@ -3,7 +3,7 @@ export type * from './core/types';
 export * from './core/errors';
 export { OpenAICompatibleChatModel } from './llm/openai-compatible';
 export * from './llm/errors';
-export { MemoryManager, resolveOperations } from './core/memory-manager';
+export { MAX_TURN_TEXT_BYTES, MemoryManager, resolveOperations } from './core/memory-manager';
 export type {
   MemoryManagerOptions,
   MemoryScope,

@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel, type ScriptedResponder } from '../testing/scripted-chat-model';
-import { MANAGER_RESERVED_OUTPUT, MemoryManager, type TurnInput } from './memory-manager';
+import {
+  MANAGER_RESERVED_OUTPUT,
+  MAX_TURN_TEXT_BYTES,
+  MemoryManager,
+  type TurnInput,
+} from './memory-manager';
 import { DEFAULT_CONTEXT_WINDOW, TokenCounter } from './token-budget';
 import type { ChatMessage, ChatRequest, MemoryStore } from './types';
 
@@ -126,6 +131,16 @@ describe('MemoryManager with a turn too long for one extraction prompt', () => {
     expect((await store.findTurn('long-1'))?.applied).toHaveLength(4);
   });
 
+  it('refuses a turn over 1 MiB at once, with a clear error, calling no model and recording nothing', async () => {
+    const { model, store, manager } = setup(honest);
+    const result = await manager.processTurn(turn({ text: 'é'.repeat(MAX_TURN_TEXT_BYTES / 2 + 1) }));
+    expect(result).toMatchObject({ status: 'failed', facts: [], error: { code: 'prompt-too-large' } });
+    expect(result.error?.message).toMatch(/at most 1\.0 MB per message.*smaller parts/);
+    expect(model.requests).toEqual([]);
+    expect(await store.failures()).toEqual([]);
+    await expectNothingWritten(store);
+  });
+
   it('rethrows an abort during the third chunk and writes nothing', async () => {
     const controller = new AbortController();
     const { model, store, manager } = setup((req, { index, signal }) => {
@@ -143,10 +158,10 @@ describe('MemoryManager with a turn too long for one extraction prompt', () => {
     await expectNothingWritten(store);
   });
 
-  // The failure record keeps the turn's text for the retry; stores cut it at 64 KiB, hence a 60 KB turn here.
+  // The failure record keeps the turn's whole text (stores keep up to 1 MiB of it) for the retry.
   it('fails the whole turn when one chunk fails, records the raw output, and applies it all on retry', async () => {
-    const text = longTurnText(850);
-    expect(text.length).toBeGreaterThan(50_000);
+    const text = longTurnText();
+    expect(text.length).toBeGreaterThan(100_000);
     const bad = 'I would rather not list facts.';
     const middle = PLANTED[1]!.sentence;
     const { store, manager } = setup((req, info) =>

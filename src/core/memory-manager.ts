@@ -8,7 +8,14 @@
  * the raw output so the turn can be retried; an abort records nothing. Re-processing a turn that was applied
  * changes nothing.
  */
-import { isAbortError, throwIfAborted, toErrorData, type ErrorData, ModelOutputError } from './errors';
+import {
+  isAbortError,
+  throwIfAborted,
+  toErrorData,
+  type ErrorData,
+  ModelOutputError,
+  PromptTooLargeError,
+} from './errors';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
 import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
 import { completeStructured } from './structured-output';
@@ -38,6 +45,12 @@ import type {
  * an ADD or UPDATE) needs about a thousand; a reply cut off by the limit would be invalid and lost.
  */
 export const MANAGER_RESERVED_OUTPUT = 1024;
+
+/**
+ * Longest turn text the Memory Manager reads, in UTF-8 bytes (1 MiB: about 150 extraction calls at a 4k context).
+ * A longer turn fails at once with `PromptTooLargeError` and is not recorded for retry: retrying cannot help.
+ */
+export const MAX_TURN_TEXT_BYTES = 1_048_576;
 
 /**
  * Share of the decision prompt's room (what the instructions leave) one group of facts may fill, so that the related
@@ -169,6 +182,14 @@ export class MemoryManager {
     if (existing) {
       await this.store.clearFailure(turn.turnId);
       return { status: 'skipped', facts: [], batchId: existing.batchId, operations: [], rejected: [] };
+    }
+    const bytes = new TextEncoder().encode(turn.text).length;
+    if (bytes > MAX_TURN_TEXT_BYTES) {
+      const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
+      const error = new PromptTooLargeError(
+        `This message is ${mb(bytes)}; the Memory Manager reads at most ${mb(MAX_TURN_TEXT_BYTES)} per message, so nothing was remembered from it. Send it in smaller parts to have it remembered.`,
+      );
+      return { status: 'failed', facts: [], operations: [], rejected: [], error: toErrorData(error) };
     }
     let facts: string[] = [];
     try {

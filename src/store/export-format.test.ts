@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '../core/errors';
 import type { MemoryExport } from '../core/types';
-import { fitFailure, parseImport, truncateUtf8 } from './export-format';
+import { MAX_FAILURE_TEXT_BYTES, fitFailure, parseImport, truncateUtf8 } from './export-format';
 
 const doc = (): MemoryExport => ({
   format: 'memory-r1-web/memories',
@@ -97,6 +97,29 @@ describe('truncateUtf8 and fitFailure', () => {
     expect(cut.endsWith('[truncated]')).toBe(true);
     expect(cut.startsWith('😀😀')).toBe(true);
     expect(truncateUtf8('short', 50)).toBe('short');
+  });
+
+  it('keeps the text of a failed turn whole up to 1 MiB, and an export holding it imports again', () => {
+    const failure = {
+      turnId: 't',
+      text: 'x'.repeat(200_000),
+      turnTime: 1,
+      stage: 'extract' as const,
+      code: 'model-output-invalid',
+      message: 'm'.repeat(70_000),
+      time: 1,
+      attempts: 1,
+    };
+    const kept = fitFailure(failure);
+    expect(kept.text).toBe(failure.text);
+    expect(new TextEncoder().encode(kept.message).length).toBeLessThanOrEqual(65_536);
+    expect(parseImport({ ...doc(), failures: [kept] })).toBeDefined();
+    expect(() =>
+      parseImport({ ...doc(), failures: [{ ...kept, text: 'x'.repeat(MAX_FAILURE_TEXT_BYTES + 1) }] }),
+    ).toThrow(/failures\[0\]\.text is a string over 1048576 bytes/);
+    expect(() => parseImport({ ...doc(), failures: [{ ...kept, code: 'x'.repeat(70_000) }] })).toThrow(
+      /failures\[0\]\.code is a string over 65536 bytes/,
+    );
   });
 
   it('keeps a short failure unchanged', () => {

@@ -6,11 +6,13 @@
  * Stable API: `parseImport(data: unknown): ParsedImport` (throws `ImportError`), `ParsedImport`, `PlainMemory`,
  * `memoryExportSchema`, `memoryRecordSchema`, `memoryEventSchema`, `turnFailureSchema`, `plainMemorySchema`,
  * `EXPORT_FORMAT`, `EXPORT_VERSION`, `MAX_IMPORT_MEMORIES`, `MAX_IMPORT_EVENTS`, `MAX_STRING_BYTES`,
+ * `MAX_FAILURE_TEXT_BYTES`,
  * `canonicalJson(value)`, `fitFailure(failure)`, `truncateUtf8(text, maxBytes)`.
  */
 import { z } from 'zod';
 import { ImportError } from '../core/errors';
 import type { MemoryExport, MemoryRecord, TurnFailure } from '../core/types';
+import { MAX_TURN_TEXT_BYTES } from '../core/memory-manager';
 import { MAX_TEXT_BYTES, replayEvents, utf8Length } from './batch-planner';
 
 /** The `format` value of an export document. */
@@ -21,8 +23,10 @@ export const EXPORT_VERSION = 1;
 export const MAX_IMPORT_MEMORIES = 200_000;
 /** Most audit events one import may hold (several per memory are normal). */
 export const MAX_IMPORT_EVENTS = 1_000_000;
-/** Longest string anywhere in an import, in UTF-8 bytes (a memory text is limited to the same). */
+/** Longest string anywhere in an import, in UTF-8 bytes (a memory text is limited to the same)… */
 export const MAX_STRING_BYTES = MAX_TEXT_BYTES;
+/** …except a failed turn's text, which is kept whole up to the longest turn the Memory Manager reads (1 MiB). */
+export const MAX_FAILURE_TEXT_BYTES = MAX_TURN_TEXT_BYTES;
 /** Deepest nesting accepted; a real export is 4 levels deep. */
 const MAX_DEPTH = 32;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -138,6 +142,12 @@ function pathOf(node: WalkNode): PropertyKey[] {
   return path;
 }
 
+/** Whether a node is `failures[i].text` of an export document (the one string allowed up to 1 MiB). */
+function isFailureText(node: WalkNode): boolean {
+  const list = node.parent?.parent;
+  return node.key === 'text' && list?.key === 'failures' && list.parent?.key === undefined;
+}
+
 /** Walks the raw value once: forbidden keys, over-long strings, excessive depth, non-JSON values. */
 function checkHostile(data: unknown): void {
   // Nodes link to their parent, so a path is only built for the error message.
@@ -146,9 +156,10 @@ function checkHostile(data: unknown): void {
     const node = stack.pop()!;
     const { value } = node;
     if (typeof value === 'string') {
-      if (value.length * 3 > MAX_STRING_BYTES && utf8Length(value) > MAX_STRING_BYTES) {
+      const limit = isFailureText(node) ? MAX_FAILURE_TEXT_BYTES : MAX_STRING_BYTES;
+      if (value.length * 3 > limit && utf8Length(value) > limit) {
         reject(
-          `${describePath(pathOf(node))} is a string over ${MAX_STRING_BYTES} bytes (64 KiB); shorten it.`,
+          `${describePath(pathOf(node))} is a string over ${limit} bytes (${limit / 1024} KiB); shorten it.`,
         );
       }
       continue;
@@ -330,14 +341,14 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 /**
- * A failure as stores keep it: strings longer than the import limit (a runaway model output, usually) are cut,
- * so every export stays importable.
+ * A failure as stores keep it: strings longer than the import limits (a runaway model output, usually; the turn's
+ * own text only beyond 1 MiB, which the Memory Manager does not read anyway) are cut, so every export stays importable.
  */
 export function fitFailure(failure: TurnFailure): TurnFailure {
   const fit = (value: string) => truncateUtf8(value, MAX_STRING_BYTES);
   return {
     ...failure,
-    text: fit(failure.text),
+    text: truncateUtf8(failure.text, MAX_FAILURE_TEXT_BYTES),
     message: fit(failure.message),
     code: fit(failure.code),
     ...(failure.rawOutput !== undefined && { rawOutput: fit(failure.rawOutput) }),

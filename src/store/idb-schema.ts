@@ -338,12 +338,17 @@ function createMemoryStore(db: MemoryDb) {
 
 /** Packs memories (in the order given) into new chunks, which get their keys when added. */
 export function memoryChunks(memories: readonly StoredMemory[]): MemoryChunk[] {
-  const chunks: MemoryChunk[] = [];
-  for (let start = 0; start < memories.length; start += MEMORY_CHUNK_SIZE) {
-    const slice = memories.slice(start, start + MEMORY_CHUNK_SIZE);
-    chunks.push({ ids: slice.map((m) => m.id), memories: slice });
-  }
-  return chunks;
+  return slices(memories, MEMORY_CHUNK_SIZE).map((slice) => ({
+    ids: slice.map((m) => m.id),
+    memories: slice,
+  }));
+}
+
+/** Consecutive pieces of a list, each at most `size` long. */
+function slices<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < list.length; start += size) out.push(list.slice(start, start + size));
+  return out;
 }
 
 /** Creates the v3 `embeddings` store. */
@@ -356,12 +361,11 @@ function createEmbeddingStore(db: MemoryDb) {
 
 /** Splits the events of one write (in `seq` order) into the runs stored for them. */
 export function eventRuns(events: readonly MemoryEvent[]): EventRun[] {
-  const runs: EventRun[] = [];
-  for (let start = 0; start < events.length; start += EVENT_RUN_SIZE) {
-    const slice = events.slice(start, start + EVENT_RUN_SIZE);
-    runs.push({ seq: slice[0]!.seq, events: slice, memoryIds: [...new Set(slice.map((e) => e.memoryId))] });
-  }
-  return runs;
+  return slices(events, EVENT_RUN_SIZE).map((slice) => ({
+    seq: slice[0]!.seq,
+    events: slice,
+    memoryIds: [...new Set(slice.map((e) => e.memoryId))],
+  }));
 }
 
 /** Packs vectors of one embedder (all of one length) into the chunks stored for them, copying each vector. */
@@ -369,20 +373,12 @@ export function embeddingChunks(
   embedderId: string,
   items: readonly { hash: string; vector: Float32Array }[],
 ): EmbeddingChunk[] {
-  const chunks: EmbeddingChunk[] = [];
-  for (let start = 0; start < items.length; start += EMBEDDING_CHUNK_SIZE) {
-    const slice = items.slice(start, start + EMBEDDING_CHUNK_SIZE);
+  return slices(items, EMBEDDING_CHUNK_SIZE).map((slice) => {
     const dims = slice[0]!.vector.length;
     const vectors = new Float32Array(slice.length * dims);
     slice.forEach((item, i) => vectors.set(item.vector, i * dims));
-    chunks.push({
-      embedderId,
-      keys: slice.map((item) => embeddingKey(embedderId, item.hash)),
-      dims,
-      vectors,
-    });
-  }
-  return chunks;
+    return { embedderId, keys: slice.map((item) => embeddingKey(embedderId, item.hash)), dims, vectors };
+  });
 }
 
 /** The vectors of a chunk by key (views into its buffer); a key listed twice keeps its last vector. */

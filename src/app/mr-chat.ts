@@ -48,6 +48,7 @@ export class MrChat extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.unsubscribe = this.memory?.onEvent((event) => {
+      if (event.type === 'model-loading') this.modelLoading = event.progress;
       if (event.type !== 'memory-pass' || event.conversationId !== this.conversationId) return;
       this.messages = this.messages.map((m) =>
         m.id === event.messageId ? { ...m, memory: event.memory } : m,
@@ -129,6 +130,11 @@ export class MrChat extends LitElement {
               <label for="model-progress">Loading the model (first reply only)</label>
               <progress id="model-progress" max="1" .value=${this.modelLoading.progress}></progress>
               <p class="hint" role="status">${this.modelLoading.text}</p>
+              ${
+                this.modelLoading.warning
+                  ? html`<p role="status"><strong>Warning:</strong> ${this.modelLoading.warning}</p>`
+                  : nothing
+              }
             </div>`
           : nothing
       }

@@ -29,6 +29,8 @@ export interface ModelLoadProgress {
   /** 0..1 */
   progress: number;
   text: string;
+  /** Shown while the load runs: the two role models may not fit in GPU memory together. */
+  warning?: string;
 }
 
 /** Lists memories: a store filter plus an optional search text (ranked by the store's hybrid search). */

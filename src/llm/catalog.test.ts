@@ -9,8 +9,8 @@ import {
   findCatalogEntry,
   modelsToLoad,
   recommendModel,
+  TWO_MODELS_WARNING_MB,
 } from './catalog';
-import { ModelTooLargeError } from './errors';
 
 const prebuilt = (id: string) => prebuiltAppConfig.model_list.find((r) => r.model_id === id);
 
@@ -89,29 +89,48 @@ describe('recommendModel', () => {
   });
 });
 
-describe('role models in VRAM together', () => {
+describe('role models in GPU memory together', () => {
   const vram = (id: string) => findCatalogEntry(id)?.vramMB;
+  const LLAMA_3B = 'Llama-3.2-3B-Instruct-q4f16_1-MLC';
+  const LLAMA_1B = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 
-  it('counts a model shared by both roles once', () => {
+  it('counts a model shared by both roles once and never warns about it', () => {
     const a = { manager: DEFAULT_MODEL_ID, answer: DEFAULT_MODEL_ID };
     expect(modelsToLoad(a)).toEqual([DEFAULT_MODEL_ID]);
-    expect(checkRolesFitTogether(a, vram, vram(DEFAULT_MODEL_ID) ?? 0).totalMB).toBe(vram(DEFAULT_MODEL_ID));
+    expect(checkRolesFitTogether(a, vram, 1)).toEqual({
+      modelIds: [DEFAULT_MODEL_ID],
+      totalMB: vram(DEFAULT_MODEL_ID),
+      unknown: [],
+    });
   });
 
-  it('refuses two different models whose VRAM needs exceed the budget, naming both', () => {
-    const a = { manager: DEFAULT_MODEL_ID, answer: 'Llama-3.2-3B-Instruct-q4f16_1-MLC' };
-    const budget = (vram(DEFAULT_MODEL_ID) ?? 0) + 1;
-    expect(() => checkRolesFitTogether(a, vram, budget)).toThrow(ModelTooLargeError);
-    expect(() => checkRolesFitTogether(a, vram, budget)).toThrow(
-      /Llama-3\.2-3B.*Use one model for both roles/,
+  it('keeps every single catalog model below the warning threshold', () => {
+    for (const e of catalog) expect(e.vramMB ?? 0).toBeLessThan(TWO_MODELS_WARNING_MB);
+  });
+
+  it('warns, without refusing, when two different models need more than the threshold together', () => {
+    const fit = checkRolesFitTogether({ manager: DEFAULT_MODEL_ID, answer: LLAMA_3B }, vram);
+    const total = (vram(DEFAULT_MODEL_ID) ?? 0) + (vram(LLAMA_3B) ?? 0);
+    expect(total).toBeGreaterThan(TWO_MODELS_WARNING_MB);
+    expect(fit).toMatchObject({ modelIds: [DEFAULT_MODEL_ID, LLAMA_3B], totalMB: total, unknown: [] });
+    expect(fit.warning).toBe(
+      `The two models need about ${(total / 1024).toFixed(1)} GB of GPU memory together; if loading fails, use one model for both roles or smaller models.`,
     );
   });
 
-  it('accepts two models that fit and lists models of unknown size', () => {
-    const a = { manager: DEFAULT_MODEL_ID, answer: 'my-custom' };
-    expect(checkRolesFitTogether(a, vram, 100_000)).toEqual({
-      totalMB: vram(DEFAULT_MODEL_ID),
-      unknown: ['my-custom'],
-    });
+  it('does not warn about two models that stay below the threshold', () => {
+    const fit = checkRolesFitTogether({ manager: DEFAULT_MODEL_ID, answer: LLAMA_1B }, vram);
+    expect(fit.totalMB).toBeLessThanOrEqual(TWO_MODELS_WARNING_MB);
+    expect(fit.warning).toBeUndefined();
+  });
+
+  it('counts an unknown need as unknown: warns that it is unknown, or that the known part is already too much', () => {
+    const small = checkRolesFitTogether({ manager: LLAMA_1B, answer: 'my-custom' }, vram);
+    expect(small).toMatchObject({ totalMB: vram(LLAMA_1B), unknown: ['my-custom'] });
+    expect(small.warning).toMatch(
+      /^The GPU memory needed by my-custom is unknown.*use one model for both roles/,
+    );
+    const large = checkRolesFitTogether({ manager: DEFAULT_MODEL_ID, answer: 'my-custom' }, vram, 1000);
+    expect(large.warning).toMatch(/^The two models need more than 2\.4 GB of GPU memory together/);
   });
 });

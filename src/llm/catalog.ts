@@ -2,11 +2,11 @@
  * The on-device model catalog, derived at run time from WebLLM's own `prebuiltAppConfig`: ids, VRAM needs, the
  * low-resource flag, context sizes and required GPU features are read from WebLLM's records, never copied, so an
  * upgrade of `@mlc-ai/web-llm` updates them. Also holds the per-role assignment (one model may serve both the Memory
- * Manager and the Answer Agent), the default recommendation for a GPU, and the check that two different role models
- * fit in GPU memory together.
+ * Manager and the Answer Agent), the default recommendation for a GPU, and what two different role models need of GPU
+ * memory together.
  */
 import { prebuiltAppConfig, type AppConfig, type ModelRecord } from '@mlc-ai/web-llm';
-import { ModelTooLargeError, UnknownModelError } from './errors';
+import { formatSize, UnknownModelError } from './errors';
 
 /** The quantizations the catalog offers: f16 activations (needs `shader-f16`) or f32 activations (runs anywhere). */
 export type Quantization = 'q4f16_1' | 'q4f32_1';
@@ -168,22 +168,47 @@ export function modelsToLoad(assignment: RoleAssignment): string[] {
 }
 
 /**
- * Checks that the models of an assignment fit in GPU memory together; a shared model counts once. Throws
- * `ModelTooLargeError` naming both models when their VRAM needs add up to more than the budget.
+ * Above this much GPU memory (MB) for two role models together, the user is warned before they load. WebGPU does not
+ * report VRAM, so this is no budget and nothing is refused: 4 GB is the memory of the smallest discrete GPUs still in
+ * common use and about what an integrated GPU may take on an 8 GB machine (Windows lends it half the RAM), and it is
+ * more than any single catalog model needs (2.9 GB at most), so the default of one shared model never warns.
+ */
+export const TWO_MODELS_WARNING_MB = 4096;
+
+/** What two role models need of GPU memory together, and the warning to show before loading them. */
+export interface RolesFit {
+  /** The distinct models to load (one when both roles share a model). */
+  modelIds: string[];
+  /** The summed `vramMB` of the models that state one. */
+  totalMB: number;
+  /** Models that state no `vramMB` (custom models may not). */
+  unknown: string[];
+  /** Set when two models may not fit together: their known need exceeds the threshold, or a need is unknown. */
+  warning?: string;
+}
+
+/**
+ * Adds up the GPU memory the models of an assignment need (a shared model counts once) and, for two different
+ * models, warns when they may not fit together. Never refuses: loading failures are reported by the loader.
+ * @example checkRolesFitTogether({ manager: 'a', answer: 'b' }, () => 2500).warning
+ * // => 'The two models need about 4.9 GB of GPU memory together; if loading fails, use one model for both roles or smaller models.'
  */
 export function checkRolesFitTogether(
   assignment: RoleAssignment,
   vramMBOf: (modelId: string) => number | undefined,
-  vramBudgetMB: number,
-): { totalMB: number; unknown: string[] } {
-  const ids = modelsToLoad(assignment);
-  const unknown = ids.filter((id) => vramMBOf(id) === undefined);
-  const totalMB = ids.reduce((sum, id) => sum + (vramMBOf(id) ?? 0), 0);
-  if (totalMB > vramBudgetMB) {
-    const parts = ids.map((id) => `${id} (${Math.round(vramMBOf(id) ?? 0)} MB)`).join(' + ');
-    throw new ModelTooLargeError(
-      `The Memory Manager and Answer Agent models need ${Math.round(totalMB)} MB of GPU memory together (${parts}), more than the ${Math.round(vramBudgetMB)} MB available. Use one model for both roles or pick smaller models.`,
-    );
+  warnAboveMB = TWO_MODELS_WARNING_MB,
+): RolesFit {
+  const modelIds = modelsToLoad(assignment);
+  const unknown = modelIds.filter((id) => vramMBOf(id) === undefined);
+  const totalMB = modelIds.reduce((sum, id) => sum + (vramMBOf(id) ?? 0), 0);
+  const fit: RolesFit = { modelIds, totalMB, unknown };
+  if (modelIds.length < 2) return fit;
+  const advice = 'if loading fails, use one model for both roles or smaller models.';
+  if (totalMB > warnAboveMB) {
+    const amount = unknown.length === 0 ? 'about' : 'more than';
+    fit.warning = `The two models need ${amount} ${formatSize(totalMB)} of GPU memory together; ${advice}`;
+  } else if (unknown.length > 0) {
+    fit.warning = `The GPU memory needed by ${unknown.join(' and ')} is unknown, and both role models load together; ${advice}`;
   }
-  return { totalMB, unknown };
+  return fit;
 }

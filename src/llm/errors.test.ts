@@ -12,6 +12,8 @@ import {
   UnknownModelError,
   WebGpuUnavailableError,
   WebLlmRuntimeError,
+  formatSize,
+  modelsTooLargeTogether,
   normalizeWebLlmError,
   rebuildWebLlmError,
 } from './errors';
@@ -81,6 +83,37 @@ describe('normalizeWebLlmError on plain-string rejections from the worker client
     expect(new ShaderF16UnsupportedError('A', 'A-q4f32_1').message).toMatch(
       /Use the q4f32_1 build \(A-q4f32_1\)/,
     );
+  });
+});
+
+describe('two role models out of GPU memory', () => {
+  it('names both models, their combined need, and says to use one model for both roles', () => {
+    const err = modelsTooLargeTogether({ modelIds: ['A-MLC', 'B-MLC'], totalMB: 5530, unknown: [] });
+    expect(err).toBeInstanceOf(ModelTooLargeError);
+    expect(err.code).toBe('model-too-large');
+    expect(err.message).toBe(
+      'The GPU ran out of memory loading A-MLC and B-MLC together (about 5.4 GB of GPU memory). Use one model for both roles, or pick smaller models; closing other GPU-heavy tabs may also help.',
+    );
+  });
+
+  it('leaves the amount out when a model does not state its need', () => {
+    const err = modelsTooLargeTogether({ modelIds: ['A-MLC', 'custom'], totalMB: 2500, unknown: ['custom'] });
+    expect(err.message).toMatch(
+      /^The GPU ran out of memory loading A-MLC and custom together\. Use one model/,
+    );
+  });
+
+  it('survives a structured clone with its message', () => {
+    const err = modelsTooLargeTogether({ modelIds: ['A', 'B'], totalMB: 5000, unknown: [] });
+    const back = rebuildWebLlmError(structuredClone(toErrorData(err)));
+    expect(back).toBeInstanceOf(ModelTooLargeError);
+    expect(back?.message).toBe(err.message);
+  });
+
+  it('formats sizes in GB with one decimal, below 1 GB in whole MB', () => {
+    expect(formatSize(2504.76)).toBe('2.4 GB');
+    expect(formatSize(8192)).toBe('8.0 GB');
+    expect(formatSize(879.04)).toBe('879 MB');
   });
 });
 

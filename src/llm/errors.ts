@@ -243,6 +243,26 @@ export class ModelTooLargeError extends AppError {
   }
 }
 
+/** A size in MB as the messages state it: GB with one decimal from 1 GB on (`"5.4 GB"`), else whole MB (`"880 MB"`). */
+export function formatSize(mb: number): string {
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+}
+
+/**
+ * The `ModelTooLargeError` for a GPU that ran out of memory (or lost its device) loading two role models at once:
+ * names both, with their combined need when every one is known, and says to use one model for both roles.
+ */
+export function modelsTooLargeTogether(fit: {
+  modelIds: string[];
+  totalMB: number;
+  unknown: string[];
+}): ModelTooLargeError {
+  const need = fit.unknown.length === 0 ? ` (about ${formatSize(fit.totalMB)} of GPU memory)` : '';
+  return new ModelTooLargeError(
+    `The GPU ran out of memory loading ${fit.modelIds.join(' and ')} together${need}. Use one model for both roles, or pick smaller models; closing other GPU-heavy tabs may also help.`,
+  );
+}
+
 /** Downloading model files failed (network lost, server error, stalled transfer); finished files stay cached. */
 export class ModelDownloadError extends AppError {
   /** The file that failed, when known. */

@@ -2,7 +2,8 @@
  * Loading models into a WebLLM engine (in a worker or not) and managing WebLLM's model cache: download first with
  * byte progress (`downloadModel`), then `engine.reload()` with WebLLM's text progress turned into bytes, fraction
  * and ETA; abort by unloading (WebLLM's `reload()` swallows its own abort and resolves, so we check the signal);
- * cached models listed with sizes and an "available offline" flag; deletion; Cache API or IndexedDB backend.
+ * a check that several models fit the storage quota together before downloading; cached models listed with sizes
+ * and an "available offline" flag; deletion; Cache API or IndexedDB backend.
  * Every error that leaves this module is typed (see `errors.ts`) or an `AbortError`. Only WebLLM's types are
  * imported (its runtime is one 6 MB module): the cache is read and written through `model-cache.ts`, in WebLLM's
  * format, and the tests check WebLLM's own `hasModelInCache` / `deleteModelAllInfoInCache` agree.
@@ -17,7 +18,13 @@ export interface LoadableEngine {
 }
 import type { AppConfig, InitProgressCallback, InitProgressReport, ModelRecord } from '@mlc-ai/web-llm';
 import { throwIfAborted } from '../core/errors';
-import { downloadModel, type DownloadOptions, type LoadProgress } from './model-download';
+import type { CapabilityEnv } from './capabilities';
+import {
+  downloadModel,
+  remainingDownloadBytes,
+  type DownloadOptions,
+  type LoadProgress,
+} from './model-download';
 import { openModelCache, type ModelCacheBackend } from './model-cache';
 import {
   chatConfigSchema,
@@ -26,7 +33,7 @@ import {
   modelFiles,
   tensorCacheSchema,
 } from './model-files';
-import { normalizeWebLlmError, UnknownModelError } from './errors';
+import { formatSize, InsufficientStorageError, normalizeWebLlmError, UnknownModelError } from './errors';
 
 export type { LoadProgress } from './model-download';
 
@@ -124,6 +131,53 @@ export async function loadModels(
     opts.signal?.removeEventListener('abort', onAbort);
   }
   throwIfAborted(opts.signal);
+}
+
+/** Options of `checkModelsFitOnDisk`. */
+export interface DiskFitOptions {
+  /** The app config the ids are resolved in. */
+  appConfig: AppConfig;
+  backend?: ModelCacheBackend;
+  signal?: AbortSignal;
+  /** The storage quota to check against; default `navigator.storage`. */
+  storage?: CapabilityEnv['storage'];
+  /** Passed to `remainingDownloadBytes` (tests inject `fetch`). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Checks, before any weights are downloaded, that models fit the storage quota together: the weight shards not yet
+ * cached of every model (from its `tensor-cache.json`, a few kilobytes fetched and cached if needed) against what
+ * `navigator.storage.estimate()` says the site may still store. Throws `InsufficientStorageError` naming the models
+ * when they do not fit; returns the figures (`freeBytes` undefined when the quota cannot be read).
+ */
+export async function checkModelsFitOnDisk(
+  modelIds: string[],
+  opts: DiskFitOptions,
+): Promise<{ neededBytes: number; freeBytes?: number }> {
+  const sizes = await Promise.all(
+    modelIds.map((id) =>
+      remainingDownloadBytes(findRecord(id, opts.appConfig), {
+        backend: opts.backend,
+        signal: opts.signal,
+        fetch: opts.fetch,
+      }).catch((err: unknown) => {
+        throw normalizeWebLlmError(err);
+      }),
+    ),
+  );
+  const neededBytes = sizes.reduce((a, b) => a + b, 0);
+  const storage = opts.storage ?? (typeof navigator === 'undefined' ? undefined : navigator.storage);
+  if (neededBytes === 0 || !storage) return { neededBytes };
+  const estimate = await storage.estimate().catch(() => undefined);
+  if (estimate?.quota === undefined) return { neededBytes };
+  const freeBytes = Math.max(0, estimate.quota - (estimate.usage ?? 0));
+  if (neededBytes > freeBytes) {
+    throw new InsufficientStorageError(
+      `${modelIds.join(' and ')} need about ${formatSize(neededBytes / MB)} more storage together, but this site may store only ${formatSize(freeBytes / MB)} more. Free disk space or delete unused models in the Models page, use one model for both roles, or pick smaller models.`,
+    );
+  }
+  return { neededBytes, freeBytes };
 }
 
 /** What the cache holds of one model. */

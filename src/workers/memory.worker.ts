@@ -32,7 +32,11 @@ async function start(): Promise<void> {
     createModels: (settings, opts) =>
       createRoleModels(settings, {
         signal: opts.signal,
-        onLoading: (p) => emit({ type: 'model-loading', progress: { progress: p.fraction, text: p.text } }),
+        onLoading: (p) =>
+          emit({
+            type: 'model-loading',
+            progress: { progress: p.fraction, text: p.text, warning: p.warning },
+          }),
       }),
     createEmbedder,
     backfill: async (embedder, opts) => {

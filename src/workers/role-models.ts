@@ -2,12 +2,20 @@
  * The chat models and the embedder the settings select, built inside a worker. Local server: one
  * `OpenAICompatibleChatModel` per distinct model name, fetching from the worker. On-device: `WebLlmChatModel`s over
  * one WebLLM engine in a nested engine worker that holds every role's model (custom models added by URL included,
- * read from IndexedDB). Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them.
- * Shared by the memory worker and the benchmark worker.
+ * read from IndexedDB); two different role models are checked for disk and GPU memory together before they load.
+ * Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them. Shared by the memory
+ * worker and the benchmark worker.
  */
 import type { Settings } from '../client/settings';
 import { NO_EMBEDDINGS } from '../client/settings';
 import type { ChatModel, Embedder } from '../core/types';
+import type { AppConfig } from '@mlc-ai/web-llm';
+import type { CapabilityEnv } from '../llm/capabilities';
+import type { RoleAssignment } from '../llm/catalog';
+import { ModelTooLargeError, modelsTooLargeTogether } from '../llm/errors';
+import type { ModelCacheBackend } from '../llm/model-cache';
+import type { ChatEngine } from '../llm/webllm-chat-model';
+import type { LoadableEngine } from '../llm/webllm-loader';
 
 /** The models serving each role (the same instance when one model serves both). */
 export interface RoleModels {
@@ -15,11 +23,35 @@ export interface RoleModels {
   answer: ChatModel;
 }
 
+/** A report of on-device model loading. */
+export interface RoleLoadingProgress {
+  /** 0..1 over download, then compile. */
+  fraction: number;
+  /** WebLLM's or the downloader's description of the step. */
+  text: string;
+  /** Shown for the whole load: two role models that may not fit in GPU memory together. */
+  warning?: string;
+}
+
 /** Options of `createRoleModels`. */
 export interface RoleModelOptions {
   signal?: AbortSignal;
-  /** On-device model loading (download, then compile), 0..1 with WebLLM's description. */
-  onLoading?: (progress: { fraction: number; text: string }) => void;
+  /** On-device model loading (download, then compile). */
+  onLoading?: (progress: RoleLoadingProgress) => void;
+}
+
+/** The engine the role models are loaded into and generate with (a `WebWorkerMLCEngine` in the app). */
+export type RoleEngine = LoadableEngine & ChatEngine;
+
+/** Options of `loadRoleModels`. */
+export interface RoleLoadOptions extends RoleModelOptions {
+  /** WebLLM's prebuilt models plus the custom ones. */
+  appConfig: AppConfig;
+  backend?: ModelCacheBackend;
+  /** The storage quota the downloads are checked against; default `navigator.storage`. */
+  storage?: CapabilityEnv['storage'];
+  /** Injected for tests: the fetch downloads use. */
+  fetch?: typeof fetch;
 }
 
 /** Models for the Local server provider: one HTTP client per distinct model name. */
@@ -34,18 +66,61 @@ async function localModels(settings: Settings): Promise<RoleModels> {
   };
 }
 
+/**
+ * Loads the role models into one engine. Two different models are checked together first: GPU memory (WebGPU does
+ * not report VRAM, so only a warning, sent with every progress report, when they may not fit) and disk (an
+ * `InsufficientStorageError` before any weights are downloaded). A GPU that runs out of memory loading both gives
+ * a `ModelTooLargeError` naming them.
+ */
+export async function loadRoleModels(
+  engine: RoleEngine,
+  roles: RoleAssignment,
+  opts: RoleLoadOptions,
+): Promise<RoleModels> {
+  const [{ checkModelsFitOnDisk, findRecord, loadModels }, { WebLlmChatModel }, { checkRolesFitTogether }] =
+    await Promise.all([
+      import('../llm/webllm-loader'),
+      import('../llm/webllm-chat-model'),
+      import('../llm/catalog'),
+    ]);
+  const { appConfig, backend, signal, fetch } = opts;
+  const fit = checkRolesFitTogether(roles, (id) => findRecord(id, appConfig).vram_required_MB);
+  const report = (fraction: number, text: string): void =>
+    opts.onLoading?.({ fraction, text, ...(fit.warning !== undefined && { warning: fit.warning }) });
+  if (fit.modelIds.length > 1) {
+    report(0, `Checking that ${fit.modelIds.join(' and ')} fit on disk together`);
+    await checkModelsFitOnDisk(fit.modelIds, { appConfig, backend, signal, storage: opts.storage, fetch });
+  }
+  try {
+    await loadModels(engine, fit.modelIds, {
+      appConfig,
+      backend,
+      signal,
+      onProgress: (p) => report(p.fraction, p.text),
+      ...(fetch && { download: { fetch } }),
+    });
+  } catch (err) {
+    throw err instanceof ModelTooLargeError && fit.modelIds.length > 1 ? modelsTooLargeTogether(fit) : err;
+  }
+  const models = new Map<string, ChatModel>();
+  const make = (modelId: string): ChatModel => {
+    const model =
+      models.get(modelId) ??
+      new WebLlmChatModel({
+        engine,
+        modelId,
+        contextWindow: findRecord(modelId, appConfig).overrides?.context_window_size,
+      });
+    models.set(modelId, model);
+    return model;
+  };
+  return { manager: make(roles.manager), answer: make(roles.answer) };
+}
+
 /** Models for the On-device provider: WebLLM in a nested engine worker, one engine holding every role's model. */
 async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promise<RoleModels> {
-  const [
-    { WebWorkerMLCEngine, prebuiltAppConfig },
-    { loadModels },
-    { WebLlmChatModel },
-    catalog,
-    { withCustomModels },
-  ] = await Promise.all([
+  const [{ WebWorkerMLCEngine, prebuiltAppConfig }, catalog, { withCustomModels }] = await Promise.all([
     import('@mlc-ai/web-llm'),
-    import('../llm/webllm-loader'),
-    import('../llm/webllm-chat-model'),
     import('../llm/catalog'),
     import('../llm/custom-model'),
   ]);
@@ -60,27 +135,10 @@ async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promi
     type: 'module',
     name: 'engine',
   });
-  const engine = new WebWorkerMLCEngine(worker);
-  await loadModels(engine, catalog.modelsToLoad(roles), {
+  return loadRoleModels(new WebWorkerMLCEngine(worker), roles, {
+    ...opts,
     appConfig: withCustomModels(prebuiltAppConfig, custom),
-    signal: opts.signal,
-    onProgress: (p) => opts.onLoading?.({ fraction: p.fraction, text: p.text }),
   });
-  const models = new Map<string, ChatModel>();
-  const make = (modelId: string): ChatModel => {
-    const existing = models.get(modelId);
-    if (existing) return existing;
-    const model = new WebLlmChatModel({
-      engine,
-      modelId,
-      contextWindow:
-        catalog.findCatalogEntry(modelId)?.contextWindow ??
-        custom.find((m) => m.id === modelId)?.contextWindow,
-    });
-    models.set(modelId, model);
-    return model;
-  };
-  return { manager: make(roles.manager), answer: make(roles.answer) };
 }
 
 /** Creates (and for On-device, loads) the models the settings select. */

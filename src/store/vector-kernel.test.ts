@@ -11,6 +11,12 @@ function randomUnitVectors(count: number, dims: number, seed: number): Float32Ar
   return Array.from({ length: count }, () => normalize(Float32Array.from({ length: dims }, rand)));
 }
 
+/** Writes a vector's float32 values into a kernel row and derives its int8 codes, as `VectorTable.set` does. */
+function putRow(kernel: VectorKernel, slot: number, vector: Float32Array): void {
+  kernel.floats.set(vector, slot * kernel.rowFloats);
+  kernel.encodeRow(slot);
+}
+
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const maxAbs = (v: Float32Array): number => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
@@ -22,7 +28,7 @@ describe('VectorKernel', () => {
   it.each([384, 20, 1])('scores %i-dim rows: int8 within its rounding error, float32 exactly', (dims) => {
     const rows = randomUnitVectors(50, dims, dims);
     const kernel = VectorKernel.create(dims, 50)!;
-    rows.forEach((v, i) => kernel.setRow(i, v));
+    rows.forEach((v, i) => putRow(kernel, i, v));
     const [query] = randomUnitVectors(1, dims, 7);
     // Approximate scores are in units of the query's code (its largest component = 8191); each component's
     // rounding error is at most half a code of the row and of the query.
@@ -45,7 +51,7 @@ describe('VectorKernel', () => {
     const kernel = VectorKernel.create(dims, 1)!;
     rows.forEach((v, i) => {
       kernel.reserve(i + 1);
-      kernel.setRow(i, v);
+      putRow(kernel, i, v);
     });
     kernel.move(199, 0);
     const approximate = Array.from(kernel.approximate(rows[199]!, 200));

@@ -15,15 +15,20 @@ import { VectorDimensionError } from './errors';
 import { VectorKernel } from './vector-kernel';
 
 /**
- * A unit-length copy of a vector (a zero vector stays zero).
+ * A unit-length copy of a vector (a zero vector stays zero), written into `out` from index `at` (a new array when
+ * `out` is not given).
  * @example normalize(new Float32Array([3, 4])) // => Float32Array [0.6, 0.8]
  */
-export function normalize(vector: ArrayLike<number>): Float32Array {
+export function normalize(
+  vector: ArrayLike<number>,
+  out = new Float32Array(vector.length),
+  at = 0,
+): Float32Array {
+  const n = vector.length;
   let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
-  const out = new Float32Array(vector.length);
+  for (let i = 0; i < n; i++) sum += vector[i]! * vector[i]!;
   const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < vector.length; i++) out[i] = vector[i]! * scale;
+  for (let i = 0; i < n; i++) out[at + i] = vector[i]! * scale;
   return out;
 }
 
@@ -156,9 +161,8 @@ export class VectorTable {
       this.ids.push(id);
       this.slotOf.set(id, slot);
     }
-    const row = normalize(vector);
-    if (this.kernel) this.kernel.setRow(slot, row);
-    else this.data.set(row, slot * this.stride);
+    normalize(vector, this.data, slot * this.stride);
+    this.kernel?.encodeRow(slot);
   }
 
   /** Removes a memory's vector by moving the last row into its slot. */

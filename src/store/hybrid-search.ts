@@ -86,11 +86,10 @@ export function tokenize(text: string): string[] {
 export function processTerm(term: string): string | null {
   const lower = term.toLowerCase();
   if (STOP_WORDS.has(lower)) return null;
-  if (/^\p{N}+$/u.test(lower)) return lower;
   let stem = stemCache.get(lower);
   if (stem === undefined) {
     if (stemCache.size >= STEM_CACHE_SIZE) stemCache.clear();
-    stem = stemmer(lower);
+    stem = /^\p{N}+$/u.test(lower) ? lower : stemmer(lower);
     stemCache.set(lower, stem);
   }
   return stem;

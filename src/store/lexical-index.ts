@@ -21,10 +21,48 @@ export interface LexicalHit {
   score: number;
 }
 
+/**
+ * The memories holding one term, in the order they were indexed: slots and occurrence counts in parallel typed
+ * arrays (a `Map` per term cost about a microsecond per insert and made building a 100k index take seconds).
+ */
+class Posting {
+  slots = new Int32Array(4);
+  counts = new Uint16Array(4);
+  size = 0;
+
+  /** Counts one occurrence of the term in a memory: the last one added, or a new one appended. */
+  count(slot: number): void {
+    const last = this.size - 1;
+    if (last >= 0 && this.slots[last] === slot) {
+      this.counts[last]!++;
+      return;
+    }
+    if (this.size === this.slots.length) {
+      const slots = new Int32Array(this.size * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+      const counts = new Uint16Array(this.size * 2);
+      counts.set(this.counts);
+      this.counts = counts;
+    }
+    this.slots[this.size] = slot;
+    this.counts[this.size++] = 1;
+  }
+
+  /** Removes a memory (if present), keeping the others in order. */
+  remove(slot: number): void {
+    const i = this.slots.subarray(0, this.size).indexOf(slot);
+    if (i < 0) return;
+    this.slots.copyWithin(i, i + 1, this.size);
+    this.counts.copyWithin(i, i + 1, this.size);
+    this.size--;
+  }
+}
+
 /** An inverted index over short texts with exact top-k BM25 retrieval. */
 export class LexicalIndex {
-  /** term → (slot → occurrences of the term in that memory). */
-  private readonly postings = new Map<string, Map<number, number>>();
+  /** term → the memories holding it. */
+  private readonly postings = new Map<string, Posting>();
   private readonly slotOf = new Map<string, number>();
   private readonly idOf: (string | undefined)[] = [];
   private readonly termsOf: (string[] | undefined)[] = [];
@@ -69,10 +107,10 @@ export class LexicalIndex {
     for (const term of terms) {
       let posting = this.postings.get(term);
       if (!posting) {
-        posting = new Map();
+        posting = new Posting();
         this.postings.set(term, posting);
       }
-      posting.set(slot, (posting.get(slot) ?? 0) + 1);
+      posting.count(slot);
     }
   }
 
@@ -83,7 +121,7 @@ export class LexicalIndex {
     for (const term of this.termsOf[slot]!) {
       const posting = this.postings.get(term);
       if (!posting) continue;
-      posting.delete(slot);
+      posting.remove(slot);
       if (posting.size === 0) this.postings.delete(term);
     }
     this.totalLength -= this.lengths[slot]!;
@@ -116,7 +154,9 @@ export class LexicalIndex {
       const posting = this.postings.get(term)!;
       const df = posting.size;
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      for (const [slot, tf] of posting) {
+      for (let i = 0; i < df; i++) {
+        const slot = posting.slots[i]!;
+        const tf = posting.counts[i]!;
         if (matched[slot] === 0) touched.push(slot);
         const norm = K1 * (1 - B + (B * lengths[slot]!) / avgLength);
         scores[slot]! += weight * idf * (DELTA + (tf * (K1 + 1)) / (tf + norm));

@@ -21,7 +21,7 @@ import { VectorKernel } from './vector-kernel';
  */
 export function normalize(
   vector: ArrayLike<number>,
-  out = new Float32Array(vector.length),
+  out: Float32Array = new Float32Array(vector.length),
   at = 0,
 ): Float32Array {
   const n = vector.length;

@@ -33,6 +33,10 @@ export interface CustomModelInfo {
   modelUrl: string;
   modelLibUrl: string;
   contextWindow?: number;
+  /** GPU memory the model needs, in MB, when the user gave it. */
+  vramMB?: number;
+  /** WebGPU features the model needs (`shader-f16` for q4f16 builds). */
+  requiredFeatures?: string[];
 }
 
 /** What the model manager's form holds: the raw field values. */
@@ -42,6 +46,10 @@ export interface CustomModelForm {
   modelLibUrl: string;
   /** Empty when the user leaves it to the model's own configuration. */
   contextWindow: string;
+  /** GPU memory needed in MB; empty when unknown. */
+  vramMB: string;
+  /** True for builds that need WebGPU's shader-f16 feature (q4f16 quantization). */
+  needsShaderF16: boolean;
 }
 
 /** The result of adding a custom model: the saved model, or one message per invalid field. */

@@ -1,10 +1,17 @@
 // <mr-chat> in Chromium with a scripted memory service: the on-device model's loading progress, and the warning
 // that comes with it when the two role models may not fit in GPU memory together, show while the first reply waits.
+// With the real memory service (in the page, over a MessageChannel, scripted models): a sent turn is remembered
+// under the user's name from the settings.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryService } from '../client/memory-client';
+import { MemoryClient, type MemoryService } from '../client/memory-client';
 import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { DEFAULT_SETTINGS } from '../client/settings';
+import { serveRpc, type RpcEndpoint } from '../client/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import { InMemoryConversationStore } from '../store/conversations-store';
+import { InMemoryStore } from '../store/in-memory-store';
+import { ScriptedChatModel } from '../testing/scripted-chat-model';
+import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
 import { settingsContext, memoryContext } from './context';
 import { MrChat } from './mr-chat';
 
@@ -53,12 +60,12 @@ afterEach(() => {
   for (const host of hosts.splice(0)) host.remove();
 });
 
-async function mount(memory: MemoryService): Promise<MrChat> {
+async function mount(
+  memory: MemoryService,
+  settings: Settings = { ...DEFAULT_SETTINGS, onboarded: true },
+): Promise<MrChat> {
   const host = document.createElement('div');
-  new ContextProvider(host, {
-    context: settingsContext,
-    initialValue: { ...DEFAULT_SETTINGS, onboarded: true },
-  });
+  new ContextProvider(host, { context: settingsContext, initialValue: settings });
   new ContextProvider(host, { context: memoryContext, initialValue: memory });
   const element = document.createElement('mr-chat') as MrChat;
   host.append(element);
@@ -111,5 +118,42 @@ describe('<mr-chat> while the on-device models load', () => {
     expect(text(el)).toContain('Loading model from cache');
     expect(text(el)).not.toContain('Warning:');
     memory.finishSend();
+  });
+});
+
+describe('<mr-chat> with the memory service', () => {
+  it("remembers a sent turn under the user's name from the settings", async () => {
+    const store = new InMemoryStore();
+    // The Memory Manager extracts one fact and adds it; the Answer Agent replies without memories.
+    const manager = new ScriptedChatModel({
+      respond: (request) =>
+        request.messages.at(-1)!.content.includes('\nTurn: ')
+          ? JSON.stringify({ facts: ['Ana likes green tea'] })
+          : JSON.stringify({ operations: [{ op: 'ADD', id: null, text: 'Ana likes green tea' }] }),
+    });
+    const answer = new ScriptedChatModel({ respond: () => 'Memories used: none\n**Answer:** Noted.' });
+    const service = new MemoryWorkerService({
+      store,
+      conversations: new InMemoryConversationStore(),
+      createModels: async () => ({ manager, answer }),
+      emit: () => undefined,
+    });
+    const channel = new MessageChannel();
+    channel.port1.start();
+    channel.port2.start();
+    serveRpc(channel.port2, service.handlers());
+    const client = new MemoryClient(channel.port1 as RpcEndpoint);
+    const settings: Settings = { ...DEFAULT_SETTINGS, onboarded: true, userName: 'Ana' };
+    await client.call('configure', { settings });
+    const el = await mount(client, settings);
+
+    await send(el, 'I like green tea.');
+    await expect.poll(() => text(el)).toContain('Noted.');
+    await service.idle();
+    expect(manager.requests[0]!.messages.at(-1)!.content).toContain('\nSpeaker: Ana\n');
+    const memories = await client.call('listMemories', {});
+    expect(memories.map((m) => [m.speaker, m.text])).toEqual([['Ana', 'Ana likes green tea']]);
+    channel.port1.close();
+    channel.port2.close();
   });
 });

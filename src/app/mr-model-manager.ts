@@ -10,6 +10,7 @@ import type { Settings } from '../client/settings';
 import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
+import { textField } from './form-fields';
 import type { CatalogItem, CustomModelForm, DownloadProgress, ModelService } from './model-service';
 import { pageStyles, sharedStyles } from './shared.styles';
 
@@ -60,8 +61,17 @@ export class MrModelManager extends LitElement {
       .field {
         margin-bottom: 0.75rem;
       }
-      .field input {
+      .field input:not([type='checkbox']) {
         width: 100%;
+      }
+      .check {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        margin-bottom: 0;
+      }
+      .check label {
+        margin: 0;
       }
       [aria-invalid='true'] {
         border-color: var(--mr-danger);
@@ -78,6 +88,9 @@ export class MrModelManager extends LitElement {
   @state() private fieldErrors: Record<string, string> = {};
   @state() private customStatus = '';
   @state() private checking?: { id: string; text: string; ok?: boolean };
+
+  /** True once the user set the shader-f16 box themselves (it no longer follows the ID and URLs). */
+  private shaderF16Chosen = false;
 
   private controller?: AbortController;
 
@@ -118,27 +131,21 @@ export class MrModelManager extends LitElement {
   private renderCustomForm() {
     const f = this.customForm;
     const field = (
-      name: keyof CustomModelForm,
+      name: TextFieldName,
       label: string,
       hint: string,
-      attrs: { type: string; inputmode?: string },
+      attrs: { type?: 'text' | 'url'; inputmode?: 'url' | 'numeric' } = {},
     ) => {
       const err = this.fieldErrors[name];
-      return html`<div class="field">
-        <label for="custom-${name}">${label}</label>
-        <input
-          id="custom-${name}"
-          type=${attrs.type}
-          inputmode=${attrs.inputmode ?? nothing}
-          autocomplete="off"
-          .value=${f[name]}
-          aria-invalid=${err ? 'true' : 'false'}
-          aria-describedby="custom-${name}-msg"
-          @input=${(e: Event) =>
-            (this.customForm = { ...this.customForm, [name]: (e.target as HTMLInputElement).value })}
-        />
-        <p class=${err ? 'error' : 'hint'} id="custom-${name}-msg">${err ? `${label} ${err}.` : hint}</p>
-      </div>`;
+      return textField({
+        id: `custom-${name}`,
+        label,
+        value: f[name],
+        hint,
+        error: err ? `${label} ${err}.` : '',
+        ...attrs,
+        onInput: (value) => this.editCustom({ [name]: value }),
+      });
     };
     return html`<section aria-labelledby="custom-heading">
       <h2 id="custom-heading">Add custom model</h2>
@@ -151,9 +158,6 @@ export class MrModelManager extends LitElement {
           'id',
           'Model ID',
           'Letters, digits, ".", "_" or "-", for example Memory-R1-Qwen2.5-3B-q4f32_1-MLC.',
-          {
-            type: 'text',
-          },
         )}
         ${field(
           'modelUrl',
@@ -166,15 +170,52 @@ export class MrModelManager extends LitElement {
           inputmode: 'url',
         })}
         ${field('contextWindow', 'Context window (optional)', "In tokens. Empty: the model's own setting.", {
-          type: 'text',
           inputmode: 'numeric',
         })}
+        ${field(
+          'vramMB',
+          'GPU memory needed (MB)',
+          'Optional, for example 2500. Used to warn when two models may not fit in GPU memory together. Empty: unknown.',
+          { inputmode: 'numeric' },
+        )}
+        <div class="field check">
+          <input
+            id="custom-needsShaderF16"
+            type="checkbox"
+            .checked=${f.needsShaderF16}
+            aria-describedby="custom-needsShaderF16-msg"
+            @change=${(e: Event) => {
+              this.shaderF16Chosen = true;
+              this.customForm = {
+                ...this.customForm,
+                needsShaderF16: (e.target as HTMLInputElement).checked,
+              };
+            }}
+          />
+          <label for="custom-needsShaderF16">Needs shader-f16 (q4f16 builds)</label>
+        </div>
+        <p class="hint" id="custom-needsShaderF16-msg">
+          Models quantized as q4f16 run only on GPUs with WebGPU's shader-f16 feature; the app then checks for
+          it before loading. Ticked by itself when the ID or a URL contains "q4f16".
+        </p>
         <div class="row">
           <button type="submit" class="primary">Add model</button>
           <span role="status">${this.customStatus}</span>
         </div>
       </form>
     </section>`;
+  }
+
+  /**
+   * Applies a change to the custom model form; until the user sets the shader-f16 box themselves, it follows
+   * whether the ID or a URL names a q4f16 build.
+   */
+  private editCustom(change: Partial<Record<TextFieldName, string>>): void {
+    const form = { ...this.customForm, ...change };
+    if (!this.shaderF16Chosen) {
+      form.needsShaderF16 = /q4f16/i.test(`${form.id} ${form.modelUrl} ${form.modelLibUrl}`);
+    }
+    this.customForm = form;
   }
 
   private renderItem(m: CatalogItem) {
@@ -286,6 +327,7 @@ export class MrModelManager extends LitElement {
       }
       this.fieldErrors = {};
       this.customForm = EMPTY_FORM;
+      this.shaderF16Chosen = false;
       this.customStatus = `Added ${result.model.id}. Download it below, or choose it for a role in Settings.`;
       void this.list.run();
     } catch (err) {
@@ -327,8 +369,18 @@ export class MrModelManager extends LitElement {
   }
 }
 
-const EMPTY_FORM: CustomModelForm = { id: '', modelUrl: '', modelLibUrl: '', contextWindow: '' };
-const FORM_FIELDS: (keyof CustomModelForm)[] = ['id', 'modelUrl', 'modelLibUrl', 'contextWindow'];
+/** The custom model form's text fields. */
+type TextFieldName = Exclude<keyof CustomModelForm, 'needsShaderF16'>;
+
+const EMPTY_FORM: CustomModelForm = {
+  id: '',
+  modelUrl: '',
+  modelLibUrl: '',
+  contextWindow: '',
+  vramMB: '',
+  needsShaderF16: false,
+};
+const FORM_FIELDS: TextFieldName[] = ['id', 'modelUrl', 'modelLibUrl', 'contextWindow', 'vramMB'];
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -11,6 +11,7 @@ import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from
 import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
+import { serverFields } from './form-fields';
 import type { CapabilityReport, DownloadProgress, ModelService } from './model-service';
 import { pageStyles, sharedStyles } from './shared.styles';
 
@@ -149,7 +150,6 @@ export class MrOnboarding extends LitElement {
   }
 
   private renderLocal() {
-    const err = (field: string) => (this.localError?.field === field ? this.localError.message : '');
     return html`<form class="panel" @submit=${this.saveLocal} novalidate>
       <h2>Use a local server</h2>
       <p class="hint">
@@ -157,34 +157,14 @@ export class MrOnboarding extends LitElement {
         <code>llama-server -m model.gguf</code> or <code>ollama serve</code>), then enter its address and
         model.
       </p>
-      <div class="field">
-        <label for="ob-url">Server URL</label>
-        <input
-          id="ob-url"
-          type="url"
-          .value=${this.localUrl}
-          aria-invalid=${err('baseUrl') ? 'true' : 'false'}
-          aria-describedby="ob-url-msg"
-          @input=${(e: Event) => (this.localUrl = (e.target as HTMLInputElement).value)}
-        />
-        <p id="ob-url-msg" class=${err('baseUrl') ? 'error' : 'hint'}>
-          ${err('baseUrl') || 'Only localhost is allowed.'}
-        </p>
-      </div>
-      <div class="field">
-        <label for="ob-model">Model</label>
-        <input
-          id="ob-model"
-          type="text"
-          .value=${this.localModel}
-          aria-invalid=${err('model') ? 'true' : 'false'}
-          aria-describedby="ob-model-msg"
-          @input=${(e: Event) => (this.localModel = (e.target as HTMLInputElement).value)}
-        />
-        <p id="ob-model-msg" class=${err('model') ? 'error' : 'hint'}>
-          ${err('model') || 'The model name the server lists under /v1/models.'}
-        </p>
-      </div>
+      ${serverFields({
+        ids: { baseUrl: 'ob-url', model: 'ob-model' },
+        baseUrl: this.localUrl,
+        model: this.localModel,
+        error: this.localError,
+        onBaseUrl: (value) => (this.localUrl = value),
+        onModel: (value) => (this.localModel = value),
+      })}
       <div class="row">
         <button type="submit" class="primary">Use this server</button>
         <button type="button" @click=${() => (this.mode = 'check')}>Back</button>

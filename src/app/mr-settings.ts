@@ -1,6 +1,7 @@
 /**
  * `<mr-settings>`: provider (On-device / Local server with Server URL and Model), a model per role, the embedding
- * model, memory on/off, Export memories / Import memories, storage usage and Clear all data (with confirmation).
+ * model, the user's name (the speaker of their memories), memory on/off, Export memories / Import memories,
+ * storage usage and Clear all data (with confirmation).
  * Values are validated on Save; an invalid field is marked and its message says what to enter instead.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -8,10 +9,17 @@ import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import type { MemoryService } from '../client/memory-client';
-import { NO_EMBEDDINGS, SettingsError, validateSettings, type Settings } from '../client/settings';
+import {
+  DEFAULT_SPEAKER,
+  NO_EMBEDDINGS,
+  SettingsError,
+  validateSettings,
+  type Settings,
+} from '../client/settings';
 import { EMBEDDING_MODELS } from '../embed/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
+import { serverFields, textField } from './form-fields';
 import type { ModelService } from './model-service';
 import { pageStyles, sharedStyles } from './shared.styles';
 
@@ -104,7 +112,6 @@ export class MrSettings extends LitElement {
     const s = this.form;
     if (!s) return nothing;
     const err = (field: string) => (this.fieldError?.field === field ? this.fieldError.message : '');
-    const invalid = (field: string) => (err(field) ? 'true' : 'false');
     return html`
       <h1 tabindex="-1">Settings</h1>
       <form @submit=${this.save} novalidate>
@@ -127,36 +134,14 @@ export class MrSettings extends LitElement {
         </div>
         ${
           s.provider === 'local'
-            ? html`<div class="field">
-                  <label for="baseUrl">Server URL</label>
-                  <input
-                    id="baseUrl"
-                    type="url"
-                    inputmode="url"
-                    .value=${s.baseUrl}
-                    aria-invalid=${invalid('baseUrl')}
-                    aria-describedby="baseUrl-msg"
-                    @input=${(e: Event) => this.set({ baseUrl: value(e) })}
-                  />
-                  <p class=${err('baseUrl') ? 'error' : 'hint'} id="baseUrl-msg">
-                    ${err('baseUrl') || 'For example http://127.0.0.1:8080/v1 (llama.cpp) or http://localhost:11434/v1 (Ollama).'}
-                  </p>
-                </div>
-                <div class="field">
-                  <label for="model">Model</label>
-                  <input
-                    id="model"
-                    type="text"
-                    .value=${s.model}
-                    autocomplete="off"
-                    aria-invalid=${invalid('model')}
-                    aria-describedby="model-msg"
-                    @input=${(e: Event) => this.set({ model: value(e) })}
-                  />
-                  <p class=${err('model') ? 'error' : 'hint'} id="model-msg">
-                    ${err('model') || 'The model name your server lists under /v1/models.'}
-                  </p>
-                </div>`
+            ? serverFields({
+                ids: { baseUrl: 'baseUrl', model: 'model' },
+                baseUrl: s.baseUrl,
+                model: s.model,
+                error: this.fieldError,
+                onBaseUrl: (baseUrl) => this.set({ baseUrl }),
+                onModel: (model) => this.set({ model }),
+              })
             : html`<div class="field">
                 <p class="hint">
                   On-device model: ${s.onDeviceModel || 'the recommended model for this device'}.
@@ -171,36 +156,26 @@ export class MrSettings extends LitElement {
               </div>`
         }
         <h2>Models per role</h2>
-        <div class="field">
-          <label for="managerModel">Memory Manager model</label>
-          <input
-            id="managerModel"
-            list="role-models"
-            .value=${s.managerModel}
-            placeholder="Same as the chat model"
-            aria-invalid=${invalid('managerModel')}
-            aria-describedby="managerModel-msg"
-            @input=${(e: Event) => this.set({ managerModel: value(e) })}
-          />
-          <p class=${err('managerModel') ? 'error' : 'hint'} id="managerModel-msg">
-            ${err('managerModel') || 'Decides what to remember after each of your messages. Empty: the chat model.'}
-          </p>
-        </div>
-        <div class="field">
-          <label for="answerModel">Answer Agent model</label>
-          <input
-            id="answerModel"
-            list="role-models"
-            .value=${s.answerModel}
-            placeholder="Same as the chat model"
-            aria-invalid=${invalid('answerModel')}
-            aria-describedby="answerModel-msg"
-            @input=${(e: Event) => this.set({ answerModel: value(e) })}
-          />
-          <p class=${err('answerModel') ? 'error' : 'hint'} id="answerModel-msg">
-            ${err('answerModel') || 'Writes the replies, using your memories. Empty: the chat model.'}
-          </p>
-        </div>
+        ${textField({
+          id: 'managerModel',
+          label: 'Memory Manager model',
+          value: s.managerModel,
+          list: 'role-models',
+          placeholder: 'Same as the chat model',
+          hint: 'Decides what to remember after each of your messages. Empty: the chat model.',
+          error: err('managerModel'),
+          onInput: (managerModel) => this.set({ managerModel }),
+        })}
+        ${textField({
+          id: 'answerModel',
+          label: 'Answer Agent model',
+          value: s.answerModel,
+          list: 'role-models',
+          placeholder: 'Same as the chat model',
+          hint: 'Writes the replies, using your memories. Empty: the chat model.',
+          error: err('answerModel'),
+          onInput: (answerModel) => this.set({ answerModel }),
+        })}
         <datalist id="role-models">
           ${s.model ? html`<option value=${s.model}></option>` : nothing}
           ${s.onDeviceModel ? html`<option value=${s.onDeviceModel}></option>` : nothing}
@@ -226,6 +201,15 @@ export class MrSettings extends LitElement {
           </select>
           <p class="hint">Finds related memories by meaning. Downloaded once from Hugging Face.</p>
         </div>
+        ${textField({
+          id: 'userName',
+          label: 'Your name',
+          value: s.userName,
+          autocomplete: 'name',
+          hint: `Your memories are written under this name, for example "Ana likes green tea". Empty: "${DEFAULT_SPEAKER}". Memories you already have keep the name they had.`,
+          error: err('userName'),
+          onInput: (userName) => this.set({ userName }),
+        })}
         <div class="field check">
           <input
             id="memoryEnabled"

@@ -18,6 +18,8 @@ describe('WebLlmModelService custom models', () => {
     modelUrl: model.modelUrl,
     modelLibUrl: model.modelLibUrl,
     contextWindow: '4096',
+    vramMB: '',
+    needsShaderF16: false,
   };
 
   it('saves a valid custom model, lists it in the catalog and removes it', async () => {
@@ -38,6 +40,8 @@ describe('WebLlmModelService custom models', () => {
       modelUrl: 'http://example.org/m',
       modelLibUrl: 'https://x.org/lib.js',
       contextWindow: 'lots',
+      vramMB: '-5',
+      needsShaderF16: false,
     });
     expect(result.ok).toBe(false);
     expect(Object.keys(result.ok ? {} : result.fieldErrors).sort()).toEqual([
@@ -45,8 +49,20 @@ describe('WebLlmModelService custom models', () => {
       'id',
       'modelLibUrl',
       'modelUrl',
+      'vramMB',
     ]);
     expect(await service.customModels()).toEqual([]);
+  });
+
+  it('keeps the GPU memory need and the shader-f16 requirement in the record', async () => {
+    const service = new WebLlmModelService(dbName());
+    const needs = { vramMB: 2500, requiredFeatures: ['shader-f16'] };
+    expect(await service.addCustomModel({ ...form, vramMB: ' 2500 ', needsShaderF16: true })).toEqual({
+      ok: true,
+      model: { ...model, ...needs },
+    });
+    expect(await service.customModels()).toEqual([{ ...model, ...needs }]);
+    expect((await service.catalog()).find((m) => m.id === model.id)).toMatchObject({ vramMB: 2500 });
   });
 
   it('refuses an id the catalog or another custom model already uses', async () => {

@@ -107,12 +107,7 @@ export class WebLlmModelService implements ModelService {
   }
 
   async customModels(): Promise<CustomModelInfo[]> {
-    return (await this.readCustom()).map(({ id, modelUrl, modelLibUrl, contextWindow }) => ({
-      id,
-      modelUrl,
-      modelLibUrl,
-      ...(contextWindow !== undefined && { contextWindow }),
-    }));
+    return this.readCustom();
   }
 
   async addCustomModel(form: CustomModelForm): Promise<AddCustomModelResult> {
@@ -122,11 +117,14 @@ export class WebLlmModelService implements ModelService {
       this.readCustom(),
     ]);
     const window = form.contextWindow.trim();
+    const vram = form.vramMB.trim();
     const input = {
       id: form.id,
       modelUrl: form.modelUrl,
       modelLibUrl: form.modelLibUrl,
       ...(window !== '' && { contextWindow: Number(window) }),
+      ...(vram !== '' && { vramMB: Number(vram) }),
+      ...(form.needsShaderF16 && { requiredFeatures: ['shader-f16'] }),
     };
     const taken = [...catalog.map((e) => e.id), ...custom.map((m) => m.id)];
     const fieldErrors = customModelFieldErrors(input, taken);

@@ -3,11 +3,14 @@ import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
   SettingsError,
+  USER_NAME_MAX_LENGTH,
   loadSettings,
   saveSettings,
   settingsFromUrl,
+  userSpeaker,
   validateServerUrl,
   validateSettings,
+  validateUserName,
 } from './settings';
 
 function memoryStorage(): Storage {
@@ -77,7 +80,13 @@ describe('validateServerUrl', () => {
 describe('stored settings', () => {
   it('round-trips through storage', () => {
     const storage = memoryStorage();
-    const settings = { ...DEFAULT_SETTINGS, provider: 'local' as const, model: 'm', memoryEnabled: false };
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      provider: 'local' as const,
+      model: 'm',
+      memoryEnabled: false,
+      userName: 'Ana',
+    };
     saveSettings(storage, settings);
     expect(loadSettings(storage)).toEqual(settings);
   });
@@ -94,5 +103,37 @@ describe('stored settings', () => {
     expect(() => validateSettings({ ...DEFAULT_SETTINGS, provider: 'local', model: ' ' })).toThrow(
       /model name/,
     );
+  });
+});
+
+describe('the user name', () => {
+  it('is trimmed and may be empty', () => {
+    expect(validateUserName('  Ana Sousa ')).toBe('Ana Sousa');
+    expect(validateUserName('   ')).toBe('');
+    expect(validateSettings({ ...DEFAULT_SETTINGS, userName: ' Zoë ' }).userName).toBe('Zoë');
+  });
+
+  it('refuses a name too long or with control characters, naming the field', () => {
+    const long = 'a'.repeat(USER_NAME_MAX_LENGTH + 1);
+    expect(() => validateUserName(long)).toThrow(new RegExp(`at most ${USER_NAME_MAX_LENGTH}`));
+    expect(validateUserName(` ${'a'.repeat(USER_NAME_MAX_LENGTH)} `)).toHaveLength(USER_NAME_MAX_LENGTH);
+    for (const bad of ['Ana\nSpeaker: Bob', 'Ana\tB', 'A\u0000na', 'A\u007fna']) {
+      expect(() => validateSettings({ ...DEFAULT_SETTINGS, userName: bad })).toThrow(
+        expect.objectContaining({ field: 'userName', code: 'settings-invalid' }),
+      );
+    }
+  });
+
+  it('is the speaker of the user\'s turns, "User" when none (or an invalid one) is given', () => {
+    expect(userSpeaker({ userName: ' Ana ' })).toBe('Ana');
+    expect(userSpeaker({ userName: '' })).toBe('User');
+    expect(userSpeaker({ userName: 'A\nB' })).toBe('User');
+  });
+
+  it('defaults to empty for settings stored before the field existed', () => {
+    const storage = memoryStorage();
+    const { userName: _omitted, ...older } = { ...DEFAULT_SETTINGS, provider: 'local' as const, model: 'm' };
+    storage.setItem(SETTINGS_KEY, JSON.stringify(older));
+    expect(loadSettings(storage)).toEqual({ ...older, userName: '' });
   });
 });

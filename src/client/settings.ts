@@ -1,9 +1,9 @@
 /**
  * The app's settings: which provider answers (WebLLM on this device or an OpenAI-compatible server on this machine),
- * which models serve each role, the embedding model and whether memory is on. Settings are validated whenever they
- * are read (from storage, from a shared link's URL parameters, from the settings form), so a bad value produces a
- * message saying what to fix and never a half-applied setup. A local server must really be local: user text may
- * only ever travel to this machine.
+ * which models serve each role, the embedding model, whether memory is on and the user's name (the speaker of the
+ * memories their messages produce). Settings are validated whenever they are read (from storage, from a shared
+ * link's URL parameters, from the settings form), so a bad value produces a message saying what to fix and never a
+ * half-applied setup. A local server must really be local: user text may only ever travel to this machine.
  */
 import { z } from 'zod';
 import { AppError } from '../core/errors';
@@ -75,6 +75,42 @@ export function validateModelName(value: string, field = 'model'): string {
   return name;
 }
 
+/** The speaker of the user's turns when they have not given a name. */
+export const DEFAULT_SPEAKER = 'User';
+
+/** Longest name the user may give. */
+export const USER_NAME_MAX_LENGTH = 60;
+
+/** Checks the user's name: trimmed, at most `USER_NAME_MAX_LENGTH` characters, no control characters; may be empty. */
+export function validateUserName(value: string): string {
+  const name = value.trim();
+  if (name.length > USER_NAME_MAX_LENGTH) {
+    throw new SettingsError(
+      'userName',
+      `Your name is ${name.length} characters long; use at most ${USER_NAME_MAX_LENGTH}.`,
+    );
+  }
+  if (/\p{Cc}/u.test(name)) {
+    throw new SettingsError(
+      'userName',
+      'Your name contains a line break, tab or other control character; remove it.',
+    );
+  }
+  return name;
+}
+
+/**
+ * The speaker the user's turns are remembered under: their name, or `User` when they gave none (or a name that
+ * `validateUserName` refuses, which `validateSettings` reports before any turn is processed).
+ */
+export function userSpeaker(settings: Pick<Settings, 'userName'>): string {
+  try {
+    return validateUserName(settings.userName) || DEFAULT_SPEAKER;
+  } catch {
+    return DEFAULT_SPEAKER;
+  }
+}
+
 const modelField = z.string().max(200);
 
 /** The stored settings document. Empty model strings mean "use the default". */
@@ -92,6 +128,8 @@ export const settingsSchema = z.object({
   /** transformers.js model id, or `none` for keyword search only; empty = the default embedder. */
   embeddingModel: modelField,
   memoryEnabled: z.boolean(),
+  /** The user's name, the speaker of their turns' memories; empty = `User`. Checked by `validateUserName`. */
+  userName: z.string(),
   /** True once the user finished onboarding (or a shared link configured the app). */
   onboarded: z.boolean(),
 });
@@ -110,6 +148,7 @@ export const DEFAULT_SETTINGS: Settings = {
   answerModel: '',
   embeddingModel: '',
   memoryEnabled: true,
+  userName: '',
   onboarded: false,
 };
 
@@ -123,6 +162,7 @@ export function validateSettings(input: Settings): Settings {
     s.baseUrl = validateServerUrl(s.baseUrl);
     s.model = validateModelName(s.model);
   }
+  s.userName = validateUserName(s.userName);
   if (s.managerModel) s.managerModel = validateModelName(s.managerModel, 'managerModel');
   if (s.answerModel) s.answerModel = validateModelName(s.answerModel, 'answerModel');
   return s;

@@ -79,6 +79,12 @@ describe('custom model records', () => {
       modelLibUrl: 'must point at the compiled model library (a .wasm file)',
       contextWindow: expect.stringMatching(/256/),
     });
+    expect(customModelFieldErrors({ ...good, vramMB: Number('lots') })).toEqual({
+      vramMB: expect.stringMatching(/^must be a number of megabytes/),
+    });
+    expect(customModelFieldErrors({ ...good, vramMB: 0 })).toEqual({
+      vramMB: expect.stringMatching(/^must be a number of megabytes/),
+    });
     expect(customModelFieldErrors(good)).toEqual({});
     expect(customModelFieldErrors(good, [good.id])).toEqual({ id: expect.stringMatching(/already in use/) });
   });

@@ -35,6 +35,8 @@ const modelUrl = z.string().trim().refine(isAllowedModelUrl, {
   message: 'must be an https:// URL, or http://localhost for a server on this machine',
 });
 
+const VRAM_MESSAGE = 'must be a number of megabytes above 0 and at most 1048576, for example 2500';
+
 /** A custom model as the user enters it and as it is persisted. */
 export const customModelSchema = z.object({
   id: z
@@ -48,7 +50,11 @@ export const customModelSchema = z.object({
     message: 'must point at the compiled model library (a .wasm file)',
   }),
   contextWindow: z.number().int().min(256).max(1_048_576).optional(),
-  vramMB: z.number().positive().max(1_048_576).optional(),
+  vramMB: z
+    .number({ message: VRAM_MESSAGE })
+    .positive({ message: VRAM_MESSAGE })
+    .max(1_048_576, { message: VRAM_MESSAGE })
+    .optional(),
   requiredFeatures: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
 });
 

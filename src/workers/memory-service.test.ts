@@ -138,6 +138,16 @@ describe('MemoryService', () => {
   });
 
   it('leaves memory unchanged and records the failure when the model output is malformed', async () => {
+    // The turn is said under the user's name; a retry after a change of name keeps the name it was said under.
+    const named = (userName: string): Settings => ({
+      ...DEFAULT_SETTINGS,
+      provider: 'local',
+      baseUrl: server.baseUrl,
+      model: 'test-model',
+      onboarded: true,
+      userName,
+    });
+    await rpc.configure({ settings: named('Ana') }, ctx());
     const conversation = await rpc.createConversation({}, ctx());
     server.setHandler((req) =>
       req.schemaName ? { kind: 'malformed', raw: '{"facts": [' } : 'Memories used:\n**Answer:** ok',
@@ -146,15 +156,16 @@ describe('MemoryService', () => {
     await service.idle();
     expect(await rpc.listMemories({}, ctx())).toEqual([]);
     const failures = await rpc.failures(null, ctx());
-    expect(failures).toHaveLength(1);
+    expect(failures).toMatchObject([{ speaker: 'Ana' }]);
     const [user] = await rpc.listMessages({ conversationId: conversation.id }, ctx());
     expect(user?.memory?.status).toBe('failed');
 
     server.setHandler(defaultHandler);
+    await rpc.configure({ settings: named('Bea') }, ctx());
     const retried = await rpc.retryFailure({ turnId: user!.id }, ctx());
     expect(retried.status).toBe('done');
-    expect((await rpc.listMemories({}, ctx())).map((m) => m.text)).toEqual([
-      'User: I adopted a cat named Miso.',
+    expect((await rpc.listMemories({}, ctx())).map((m) => [m.speaker, m.text])).toEqual([
+      ['Ana', 'Ana: I adopted a cat named Miso.'],
     ]);
     expect(await rpc.failures(null, ctx())).toEqual([]);
   });

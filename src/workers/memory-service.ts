@@ -18,7 +18,13 @@ import type {
   StoredMessage,
 } from '../client/memory-protocol';
 import type { RpcHandlers } from '../client/rpc';
-import { settingsSchema, validateSettings, type Settings } from '../client/settings';
+import {
+  DEFAULT_SPEAKER,
+  settingsSchema,
+  userSpeaker,
+  validateSettings,
+  type Settings,
+} from '../client/settings';
 import type { ConversationStore } from '../store/conversations-store';
 import type { RoleModels } from './role-models';
 
@@ -278,12 +284,18 @@ export class MemoryService {
     }
   }
 
-  private queuePass(user: StoredMessage, context: ChatMessage[]): void {
-    this.passes = this.passes.then(() => this.pass(user, context)).catch(() => undefined);
+  /** Who the user's turns are said by now (their name from the settings, else `User`). */
+  private speaker(): string {
+    return this.settings ? userSpeaker(this.settings) : DEFAULT_SPEAKER;
   }
 
-  /** Runs the Memory Manager over one user turn and records the outcome on the message. */
-  private async pass(user: StoredMessage, context: ChatMessage[]): Promise<MemoryPassInfo> {
+  private queuePass(user: StoredMessage, context: ChatMessage[]): void {
+    const speaker = this.speaker();
+    this.passes = this.passes.then(() => this.pass(user, context, speaker)).catch(() => undefined);
+  }
+
+  /** Runs the Memory Manager over one user turn said by `speaker` and records the outcome on the message. */
+  private async pass(user: StoredMessage, context: ChatMessage[], speaker: string): Promise<MemoryPassInfo> {
     let info: MemoryPassInfo;
     try {
       const { manager } = await this.agents();
@@ -291,7 +303,7 @@ export class MemoryService {
       const result = await mm.processTurn({
         conversationId: user.conversationId,
         turnId: user.id,
-        speaker: 'User',
+        speaker,
         text: user.text,
         time: user.time,
         context: context.slice(-HISTORY_MESSAGES),
@@ -303,7 +315,7 @@ export class MemoryService {
       await this.deps.store.recordFailure({
         turnId: user.id,
         conversationId: user.conversationId,
-        speaker: 'User',
+        speaker,
         text: user.text,
         turnTime: user.time,
         stage: 'extract',
@@ -345,7 +357,9 @@ export class MemoryService {
           (m) => m.time < message.time,
         )
       : [];
-    const run = this.passes.then(() => this.pass(user, toChat(earlier)));
+    // A retried turn keeps the speaker it was said under, even if the user has changed their name since.
+    const speaker = failure?.speaker ?? this.speaker();
+    const run = this.passes.then(() => this.pass(user, toChat(earlier), speaker));
     this.passes = run.catch(() => undefined);
     return run;
   }

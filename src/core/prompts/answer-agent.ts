@@ -1,7 +1,8 @@
 /**
  * Prompts of the Answer Agent, written in our own words after Memory-R1 (arXiv 2508.19828): the model first
  * distils the retrieved memories down to the ones it relies on, listed by id, then answers after a line starting
- * with `**Answer:**`. Benchmark mode asks for an answer of a few words; chat mode for a natural reply.
+ * with `**Answer:**`. Benchmark mode asks for an answer of a few words; chat mode for a natural reply to the
+ * speaker of the memories, who is the one asking ("I" in the question; the app's memories all come from its user).
  *
  * The last user message carries a JSON block `{"memories": [{"id", "text"}], "question": "..."}` so that test
  * servers can answer it and the user's words stay marked as data.
@@ -35,7 +36,7 @@ The answer after "${ANSWER_MARKER}" must be short: a name, date, number or phras
 /** System instructions of chat mode. */
 export const CHAT_INSTRUCTIONS = `${SHARED_INSTRUCTIONS}
 
-After "${ANSWER_MARKER}" reply naturally and helpfully, as in a conversation, in the language of the question. If the memories do not cover something, say so rather than guessing.`;
+After "${ANSWER_MARKER}" reply naturally and helpfully, in the language of the question, to the speaker of the memories: "I" and "my" in the question mean them. If the memories do not cover something, say so rather than guessing.`;
 
 /** A candidate memory as the prompt shows it. */
 export interface PromptMemory {

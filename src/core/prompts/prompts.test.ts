@@ -1,6 +1,6 @@
 // Prompt builders: the machine-readable parts test servers rely on, dates, and escaping of user text.
 import { describe, expect, it } from 'vitest';
-import { buildAnswerMessages } from './answer-agent';
+import { BENCHMARK_INSTRUCTIONS, CHAT_INSTRUCTIONS, buildAnswerMessages } from './answer-agent';
 import { formatPromptTime } from './format';
 import { buildDecisionMessages, buildExtractionMessages } from './memory-manager';
 
@@ -36,5 +36,16 @@ describe('prompt builders', () => {
       memories: [{ id: '0', text: 'Paris', speaker: 'Caroline' }],
       question: 'Where "exactly"?',
     });
+  });
+
+  it('tells the chat model that "I" in the question is the speaker of the memories', () => {
+    const [system] = buildAnswerMessages({
+      question: 'What tea do I like?',
+      memories: [{ id: '0', text: 'Ana likes green tea', speaker: 'Ana' }],
+      mode: 'chat',
+    });
+    expect(system!.content).toBe(CHAT_INSTRUCTIONS);
+    expect(CHAT_INSTRUCTIONS).toMatch(/the speaker of the memories: "I" and "my" in the question mean them/);
+    expect(BENCHMARK_INSTRUCTIONS).not.toMatch(/"I" and "my"/);
   });
 });

@@ -1,0 +1,123 @@
+// <mr-settings> and <mr-onboarding> in Chromium, found by role and accessible name as the end-to-end tests find
+// them: Settings saves the user's name trimmed and refuses a bad one beside the field; both views show the same
+// Server URL and Model fields, with their messages as accessible descriptions. Locators are the end-to-end
+// tests' own (a name matches as a substring), so each must find exactly one element.
+import { ContextProvider } from '@lit/context';
+import { afterEach, describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../client/settings';
+import { modelContext, settingsContext } from './context';
+import type { ModelService } from './model-service';
+import { MrOnboarding } from './mr-onboarding';
+import { MrSettings } from './mr-settings';
+
+if (!customElements.get('mr-settings')) customElements.define('mr-settings', MrSettings);
+if (!customElements.get('mr-onboarding')) customElements.define('mr-onboarding', MrOnboarding);
+
+const hosts: HTMLElement[] = [];
+afterEach(() => {
+  for (const host of hosts.splice(0)) host.remove();
+});
+
+/** The id of the element focused inside `element`'s shadow root. */
+const focusedId = (element: HTMLElement) => () => element.shadowRoot?.activeElement?.id;
+
+/** Renders `tag` with `settings` provided; returns the element and the settings it saves. */
+async function mount(
+  tag: 'mr-settings' | 'mr-onboarding',
+  settings: Settings,
+  models?: ModelService,
+): Promise<{ element: MrSettings | MrOnboarding; saved: Settings[] }> {
+  const host = document.createElement('div');
+  new ContextProvider(host, { context: settingsContext, initialValue: settings });
+  if (models) new ContextProvider(host, { context: modelContext, initialValue: models });
+  const saved: Settings[] = [];
+  host.addEventListener('mr-settings-change', (e) => saved.push(e.detail.settings));
+  const element = document.createElement(tag);
+  host.append(element);
+  document.body.append(host);
+  hosts.push(host);
+  await element.updateComplete;
+  return { element, saved };
+}
+
+describe('<mr-settings> Your name', () => {
+  it('saves the name trimmed', async () => {
+    const { saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    const name = page.getByRole('textbox', { name: 'Your name' });
+    await expect.element(name).toHaveValue('');
+    await expect.element(name).toHaveAccessibleDescription(/Empty: "User"/);
+    await name.fill('  Ana Sousa ');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(page.getByText('Saved.')).toBeVisible();
+    expect(saved.map((s) => s.userName)).toEqual(['Ana Sousa']);
+  });
+
+  it('refuses a name that is too long beside the field, and saves nothing', async () => {
+    const { element, saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    const name = page.getByRole('textbox', { name: 'Your name' });
+    await name.fill('a'.repeat(USER_NAME_MAX_LENGTH + 1));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(name).toHaveAttribute('aria-invalid', 'true');
+    await expect.element(name).toHaveAccessibleDescription(new RegExp(`use at most ${USER_NAME_MAX_LENGTH}`));
+    await expect.poll(focusedId(element)).toBe('userName');
+    expect(saved).toEqual([]);
+  });
+});
+
+const unsupported: ModelService = {
+  checkCapabilities: async () => ({ ok: false, webgpu: false, shaderF16: false, message: 'No WebGPU.' }),
+  recommend: () => Promise.reject(new Error('not used')),
+  catalog: async () => [],
+  download: () => Promise.reject(new Error('not used')),
+  deleteModel: async () => undefined,
+  customModels: async () => [],
+  addCustomModel: () => Promise.reject(new Error('not used')),
+  removeCustomModel: async () => undefined,
+  checkCustomModel: () => Promise.reject(new Error('not used')),
+};
+
+describe('Server URL and Model fields', () => {
+  it('in Settings: named, described by their hints, and an error focuses its field', async () => {
+    const { element } = await mount('mr-settings', {
+      ...DEFAULT_SETTINGS,
+      provider: 'local',
+      model: 'test-model',
+      onboarded: true,
+    });
+    const url = page.getByRole('textbox', { name: 'Server URL' });
+    const model = page.getByRole('textbox', { name: 'Model' });
+    await expect.element(url).toHaveValue(DEFAULT_SETTINGS.baseUrl);
+    await expect.element(url).toHaveAccessibleDescription(/On this computer only/);
+    await expect.element(model).toHaveValue('test-model');
+    await expect.element(model).toHaveAccessibleDescription(/lists under \/v1\/models/);
+    for (const role of ['Memory Manager model', 'Answer Agent model']) {
+      await expect.element(page.getByRole('combobox', { name: role })).toHaveAttribute('list', 'role-models');
+    }
+    await url.fill('https://api.example.com/v1');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(url).toHaveAttribute('aria-invalid', 'true');
+    await expect.element(url).toHaveAccessibleDescription(/is not this machine/);
+    await expect.poll(focusedId(element)).toBe('baseUrl');
+  });
+
+  it('in onboarding: the same fields, and a missing model is refused beside its field', async () => {
+    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, unsupported);
+    await page.getByRole('button', { name: 'Use a local server' }).click();
+    const url = page.getByRole('textbox', { name: 'Server URL' });
+    const model = page.getByRole('textbox', { name: 'Model' });
+    await expect.poll(focusedId(element)).toBe('ob-url');
+    await expect.element(url).toHaveAccessibleDescription(/On this computer only/);
+    await expect.element(model).toHaveAccessibleDescription(/lists under \/v1\/models/);
+    await page.getByRole('button', { name: 'Use this server' }).click();
+    await expect.element(model).toHaveAttribute('aria-invalid', 'true');
+    await expect.element(model).toHaveAccessibleDescription(/Enter a model name/);
+    await expect.poll(focusedId(element)).toBe('ob-model');
+    expect(saved).toEqual([]);
+    await model.fill('test-model');
+    await page.getByRole('button', { name: 'Use this server' }).click();
+    await expect
+      .poll(() => saved)
+      .toMatchObject([{ provider: 'local', baseUrl: DEFAULT_SETTINGS.baseUrl, model: 'test-model' }]);
+  });
+});

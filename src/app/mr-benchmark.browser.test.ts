@@ -7,7 +7,7 @@ import { serveRpc, type RpcEndpoint } from '../client/rpc';
 import { DEFAULT_SETTINGS } from '../client/settings';
 import { parseLocomo } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel, type LocomoAnsweringModelOptions } from '../testing/locomo-answering-model';
-import { benchmarkHandlers } from '../workers/benchmark-service';
+import { benchmarkHandlers, type BenchmarkServiceDeps } from '../workers/benchmark-service';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';
 import { defineBenchmark } from './define-benchmark';
@@ -26,7 +26,10 @@ afterEach(() => {
 });
 
 /** Renders <mr-benchmark> inside a host that provides the settings and an in-page benchmark service. */
-async function mount(options: LocomoAnsweringModelOptions = {}): Promise<MrBenchmark> {
+async function mount(
+  options: LocomoAnsweringModelOptions = {},
+  createModels?: BenchmarkServiceDeps['createModels'],
+): Promise<MrBenchmark> {
   const model = locomoAnsweringModel(questions, (q) => q.answer, options);
   const host = document.createElement('div');
   new ContextProvider(host, {
@@ -41,7 +44,9 @@ async function mount(options: LocomoAnsweringModelOptions = {}): Promise<MrBench
       channel.port2.start();
       serveRpc(
         channel.port2,
-        benchmarkHandlers({ createModels: async () => ({ manager: model, answer: model }) }),
+        benchmarkHandlers({
+          createModels: createModels ?? (async () => ({ manager: model, answer: model })),
+        }),
       );
       return {
         endpoint: channel.port1 as RpcEndpoint,
@@ -156,5 +161,22 @@ describe('<mr-benchmark>', () => {
     await expect.poll(() => text(el)).toContain('Stopped. Nothing was kept');
     expect($(el, 'progress')).toBeNull();
     expect(button(el, 'Run benchmark').disabled).toBe(false);
+  });
+
+  it('shows the two-model GPU memory warning while the models load', async () => {
+    const warning = 'The two models need about 5.2 GB of GPU memory together.';
+    const el = await mount({}, (_settings, { signal, onLoading }) => {
+      onLoading?.({ fraction: 0.25, text: 'Fetching param cache', warning });
+      return new Promise((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason as Error)),
+      );
+    });
+    pick(el, fileOf(locomoMini));
+    await expect.poll(() => button(el, 'Run benchmark').disabled).toBe(false);
+    button(el, 'Run benchmark').click();
+    await expect.poll(() => text(el)).toContain(`Warning: ${warning}`);
+    expect(text(el)).toContain('Loading the model: Fetching param cache');
+    button(el, 'Stop').click();
+    await expect.poll(() => text(el)).toContain('Stopped. Nothing was kept');
   });
 });

@@ -215,6 +215,11 @@ export class MrBenchmark extends LitElement {
       <label for="progress">Benchmark progress</label>
       <progress id="progress" max="1" .value=${value ?? 0} aria-valuetext=${text}></progress>
       <p class="hint">${text}. Leaving this view stops the benchmark.</p>
+      ${
+        p?.phase === 'model' && p.warning
+          ? html`<p role="status"><strong>Warning:</strong> ${p.warning}</p>`
+          : nothing
+      }
     </div>`;
   }
 

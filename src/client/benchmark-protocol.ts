@@ -25,8 +25,12 @@ export interface LocomoFileInfo {
   warnings: string[];
 }
 
-/** Progress of a run: loading the model (download, then compile), then the benchmark's own phases. */
-export type BenchmarkProgress = { phase: 'model'; fraction: number; text: string } | LocomoBenchmarkProgress;
+/**
+ * Progress of a run: loading the model (download, then compile; `warning` when two role models may not fit in GPU
+ * memory together), then the benchmark's own phases.
+ */
+export type BenchmarkProgress =
+  { phase: 'model'; fraction: number; text: string; warning?: string } | LocomoBenchmarkProgress;
 
 /** What `run` needs: the file, the conversation, the settings naming the models, and an optional question cap. */
 export interface BenchmarkRunParams {

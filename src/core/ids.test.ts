@@ -18,13 +18,26 @@ describe('textHash', () => {
   it('gives the digits of the BigInt definition for any text', () => {
     fc.assert(
       fc.property(
-        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.string({ unit: 'grapheme', maxLength: 50 }),
+          fc.string({ unit: 'binary-ascii', maxLength: 50 }),
+          // Any UTF-16 code units, so lone and swapped surrogates come up too.
+          fc.string({
+            unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+            maxLength: 50,
+          }),
+        ),
         (text) => textHash(text) === referenceHash(text),
       ),
       {
         numRuns: 2000,
       },
     );
+  });
+  it('hashes lone surrogates as TextEncoder encodes them (U+FFFD)', () => {
+    for (const text of ['\ud800', 'a\udc00b', '\ud83d', '\ud83d\ude00\ud83d', '\udfff\ud800'])
+      expect(textHash(text)).toBe(referenceHash(text));
   });
   it('differs for different texts, including non-ASCII ones', () => {
     expect(textHash('Zoë likes tea')).not.toBe(textHash('Zoe likes tea'));

@@ -49,7 +49,7 @@ export interface HybridIndexOptions {
   rrfK?: number;
   /** How many candidates each retriever contributes before fusion (at least `limit`); default 100. */
   candidateDepth?: number;
-  /** Exact search below this many vectors, sign-bit prefilter + exact rerank above; see `VectorSearchOptions`. */
+  /** How wide the int8 scan's candidate list is before exact rescoring; see `VectorSearchOptions`. */
   dense?: VectorSearchOptions;
 }
 
@@ -66,9 +66,9 @@ const STOP_WORDS = new Set(
 
 const SPLIT = /[^\p{L}\p{N}]+/u;
 
-/** Stemming dominates indexing time and words repeat (Zipf), so stems are memoized; the cache is bounded. */
-const STEM_CACHE_SIZE = 50_000;
-const stemCache = new Map<string, string>();
+/** Stemming dominates indexing time and words repeat (Zipf), so each word's term is memoized; the cache is bounded. */
+const TERM_CACHE_SIZE = 50_000;
+const termCache = new Map<string, string | null>();
 
 /**
  * Splits a text into words: anything that is not a letter or a digit separates, so "2023-05-07" gives three
@@ -84,15 +84,15 @@ export function tokenize(text: string): string[] {
  * @example processTerm('Running') // => 'run'
  */
 export function processTerm(term: string): string | null {
-  const lower = term.toLowerCase();
-  if (STOP_WORDS.has(lower)) return null;
-  let stem = stemCache.get(lower);
-  if (stem === undefined) {
-    if (stemCache.size >= STEM_CACHE_SIZE) stemCache.clear();
-    stem = /^\p{N}+$/u.test(lower) ? lower : stemmer(lower);
-    stemCache.set(lower, stem);
+  let processed = termCache.get(term);
+  if (processed === undefined) {
+    const lower = term.toLowerCase();
+    if (STOP_WORDS.has(lower)) processed = null;
+    else processed = /^\p{N}+$/u.test(lower) ? lower : stemmer(lower);
+    if (termCache.size >= TERM_CACHE_SIZE) termCache.clear();
+    termCache.set(term, processed);
   }
-  return stem;
+  return processed;
 }
 
 /** The index terms of a text's words, in order (repeats kept: they weigh in BM25). */

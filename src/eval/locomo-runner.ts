@@ -19,6 +19,7 @@ import { isAbortError, throwIfAborted, toErrorData, type ErrorData } from '../co
 import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
+import type { LocomoBenchmarkAnswer } from './benchmark-run';
 import { UsageError } from './errors';
 import { Judge } from './judge';
 import { Limiter } from './limiter';
@@ -59,19 +60,8 @@ export interface LocomoRunConfig {
 }
 
 /** One scored question, as logged in `questions.jsonl`. */
-export interface LocomoRecord {
-  id: string;
+export interface LocomoRecord extends LocomoBenchmarkAnswer {
   conversationId: string;
-  category: LocomoCategory;
-  categoryName: LocomoCategoryName;
-  question: string;
-  gold: string;
-  prediction: string;
-  /** Memory-R1 / mem0 protocol F1. */
-  f1: number;
-  /** LoCoMo-protocol F1. */
-  f1Locomo: number;
-  bleu1: number;
   judge: 'CORRECT' | 'WRONG' | null;
   /** Texts of the memories the Answer Agent said it used (empty for full-context). */
   usedMemories: string[];

@@ -33,7 +33,7 @@ import {
   turnText,
   type LocomoSummary,
 } from './locomo-protocol';
-import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from './metrics';
+import { LOCOMO_CATEGORIES } from './metrics';
 import {
   appendJsonLines,
   barChartSvg,

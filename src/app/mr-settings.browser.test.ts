@@ -1,7 +1,7 @@
 // <mr-settings> and <mr-onboarding> in Chromium, found by role and accessible name as the end-to-end tests find
-// them: Settings saves the user's name trimmed and refuses a bad one beside the field; both views show the same
-// Server URL and Model fields, with their messages as accessible descriptions. Locators are the end-to-end
-// tests' own (a name matches as a substring), so each must find exactly one element.
+// them: Settings saves the user's name trimmed and refuses a bad one beside the field, and shows the app's version;
+// both views show the same Server URL and Model fields, with their messages as accessible descriptions. Locators
+// are the end-to-end tests' own (a name matches as a substring), so each must find exactly one element.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
@@ -10,6 +10,7 @@ import { modelContext, settingsContext } from './context';
 import type { ModelService } from './model-service';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
+import { version } from '../../package.json';
 
 if (!customElements.get('mr-settings')) customElements.define('mr-settings', MrSettings);
 if (!customElements.get('mr-onboarding')) customElements.define('mr-onboarding', MrOnboarding);
@@ -76,6 +77,13 @@ const unsupported: ModelService = {
   removeCustomModel: async () => undefined,
   checkCustomModel: () => Promise.reject(new Error('not used')),
 };
+
+describe('<mr-settings> version', () => {
+  it("shows package.json's version when the build sets none", async () => {
+    await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    await expect.element(page.getByText(`Memory-R1 version ${version}`)).toBeVisible();
+  });
+});
 
 describe('Server URL and Model fields', () => {
   it('in Settings: named, described by their hints, and an error focuses its field', async () => {

@@ -1,7 +1,7 @@
 /**
  * `<mr-settings>`: provider (On-device / Local server with Server URL and Model), a model per role, the embedding
  * model, the user's name (the speaker of their memories), memory on/off, Export memories / Import memories,
- * storage usage and Clear all data (with confirmation).
+ * storage usage, Clear all data (with confirmation) and the app's version.
  * Values are validated on Save; an invalid field is marked and its message says what to enter instead.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -22,6 +22,17 @@ import { mrEvent } from './events';
 import { serverFields, textField } from './form-fields';
 import type { ModelService } from './model-service';
 import { pageStyles, sharedStyles } from './shared.styles';
+import { version } from '../../package.json';
+
+declare global {
+  interface ImportMetaEnv {
+    /** Set at build time to show another version than package.json's (the update end-to-end test builds two). */
+    readonly VITE_APP_VERSION?: string;
+  }
+}
+
+/** The version shown at the bottom of Settings. */
+const APP_VERSION = import.meta.env.VITE_APP_VERSION ?? version;
 
 /**
  * The settings page.
@@ -262,6 +273,7 @@ export class MrSettings extends LitElement {
           </div>
         </dialog>
       </section>
+      <p class="hint">Memory-R1 version ${APP_VERSION}</p>
     `;
   }
 

@@ -31,20 +31,13 @@ import {
 } from './batch-planner';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
 import { type ImportState, planImport } from './import-planner';
 
 /** Options of `InMemoryStore`. */
 export interface InMemoryStoreOptions {
   /** Clock in epoch ms; default `Date.now` (tests pass a fake one). */
   now?: () => number;
-}
-
-/** Whether a record is visible under a filter. */
-export function matchesFilter(record: MemoryRecord, filter: MemoryFilter = {}): boolean {
-  if (record.deletedAt !== undefined && !filter.includeDeleted) return false;
-  if (filter.speaker !== undefined && record.speaker !== filter.speaker) return false;
-  return filter.conversationId === undefined || record.conversationId === filter.conversationId;
 }
 
 /** A `MemoryStore` held in memory: the reference implementation and the store for Node runs. */

@@ -1,9 +1,10 @@
 /**
  * Pure helpers over a `HybridIndex` shared by every `MemoryStore` (in-memory, IndexedDB), so that both search and
  * validate vectors by exactly the same rules: how a `SearchQuery` becomes an index search and its hits scored
- * records, and the vector-dimension check made before anything is written.
+ * records, which records a `MemoryFilter` lets through, and the vector-dimension check made before anything is
+ * written.
  */
-import type { MemoryRecord, ScoredMemory, SearchQuery } from '../core/types';
+import type { MemoryFilter, MemoryRecord, ScoredMemory, SearchQuery } from '../core/types';
 import { VectorDimensionError } from './errors';
 import type { HybridIndex } from './hybrid-search';
 
@@ -47,4 +48,11 @@ export function checkVectorDims(
     dims ??= vector.length;
     if (vector.length !== dims) throw new VectorDimensionError(embedderId, dims, vector.length);
   }
+}
+
+/** Whether a record is visible under a filter. */
+export function matchesFilter(record: MemoryRecord, filter: MemoryFilter = {}): boolean {
+  if (record.deletedAt !== undefined && !filter.includeDeleted) return false;
+  if (filter.speaker !== undefined && record.speaker !== filter.speaker) return false;
+  return filter.conversationId === undefined || record.conversationId === filter.conversationId;
 }

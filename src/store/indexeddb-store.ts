@@ -42,7 +42,7 @@ import {
 import { StoreClosedError, VectorDimensionError } from './errors';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
 import {
   DEFAULT_DB_NAME,
   EMBEDDING_CHUNK_SIZE,
@@ -67,7 +67,6 @@ import {
 } from './idb-schema';
 import { type IDBPTransaction, type StoreNames, unwrap } from 'idb';
 import { type ImportState, importMemoryIds, planImport } from './import-planner';
-import { matchesFilter } from './in-memory-store';
 
 /** Name of the Web Lock every writer of the default database holds. */
 export const WRITE_LOCK = 'memory-r1-write';

@@ -12,7 +12,6 @@ import type { ChatModel, Embedder } from '../core/types';
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CapabilityEnv } from '../llm/capabilities';
 import type { RoleAssignment } from '../llm/catalog';
-import { ModelTooLargeError, modelsTooLargeTogether } from '../llm/errors';
 import type { ModelCacheBackend } from '../llm/model-cache';
 import type { ChatEngine } from '../llm/webllm-chat-model';
 import type { LoadableEngine } from '../llm/webllm-loader';
@@ -77,12 +76,17 @@ export async function loadRoleModels(
   roles: RoleAssignment,
   opts: RoleLoadOptions,
 ): Promise<RoleModels> {
-  const [{ checkModelsFitOnDisk, findRecord, loadModels }, { WebLlmChatModel }, { checkRolesFitTogether }] =
-    await Promise.all([
-      import('../llm/webllm-loader'),
-      import('../llm/webllm-chat-model'),
-      import('../llm/catalog'),
-    ]);
+  const [
+    { checkModelsFitOnDisk, findRecord, loadModels },
+    { WebLlmChatModel },
+    { checkRolesFitTogether },
+    { ModelTooLargeError, modelsTooLargeTogether },
+  ] = await Promise.all([
+    import('../llm/webllm-loader'),
+    import('../llm/webllm-chat-model'),
+    import('../llm/catalog'),
+    import('../llm/errors'),
+  ]);
   const { appConfig, backend, signal, fetch } = opts;
   const fit = checkRolesFitTogether(roles, (id) => findRecord(id, appConfig).vram_required_MB);
   const report = (fraction: number, text: string): void =>

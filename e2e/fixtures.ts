@@ -73,6 +73,15 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
+/** Waits until the app's service worker is installed, then reloads so that it controls the page. */
+export async function controlledByServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+}
+
 /** Types `text` into the message box, sends it and waits until the reply has finished streaming. */
 export async function send(page: Page, network: NetworkLog, text: string): Promise<void> {
   network.typed.push(text);

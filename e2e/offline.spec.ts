@@ -1,12 +1,8 @@
 /** The installed app shell: a service worker precaches it, so a reload without network still works. */
-import { expect, openMemories, send, test } from './fixtures';
+import { controlledByServiceWorker, expect, openMemories, send, test } from './fixtures';
 
 test('reloads offline with conversations and memories intact', async ({ app, network, context }) => {
-  await app.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  await app.reload();
-  await expect.poll(() => app.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await controlledByServiceWorker(app);
   await send(app, network, 'My grandmother grew up in Oaxaca.');
   await expect(app.getByText('Remembered')).toBeVisible();
 

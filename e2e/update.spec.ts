@@ -8,7 +8,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, serveDeployments, type Deployments } from './deployments';
-import { test as base, expect, openMemories, openSettings, send } from './fixtures';
+import {
+  test as base,
+  controlledByServiceWorker,
+  expect,
+  openMemories,
+  openSettings,
+  send,
+} from './fixtures';
 
 const OLD_VERSION = '1.0.0-update-test';
 const NEW_VERSION = '2.0.0-update-test';
@@ -66,11 +73,7 @@ test('offers a new version, applies it on request and keeps conversations and me
 }) => {
   test.setTimeout(120_000);
   const update = app.getByRole('button', { name: 'Reload to update' });
-  await app.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  await app.reload();
-  await expect.poll(() => app.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await controlledByServiceWorker(app);
   await send(app, network, 'My grandmother grew up in Oaxaca.');
   await expect(app.getByText('Remembered')).toBeVisible();
   await openSettings(app);

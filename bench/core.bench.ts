@@ -15,6 +15,7 @@ import { completeStructured } from '../src/core/structured-output';
 import type { ChatRequest, StoreOp } from '../src/core/types';
 import { InMemoryStore } from '../src/store/in-memory-store';
 import { ScriptedChatModel } from '../src/testing/scripted-chat-model';
+import { benchFlags, positiveInt, positiveInts } from './bench-support';
 
 interface Options {
   sizes: number[];
@@ -22,21 +23,18 @@ interface Options {
   questions: number;
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { sizes: [1_000, 10_000], turns: 200, questions: 100 };
-  for (const arg of argv) {
-    const m = /^--(sizes|turns|questions)=(.+)$/.exec(arg);
-    if (!m) throw new Error(`Unknown option ${arg}. Use --sizes=1000,10000, --turns=200, --questions=100.`);
-    const ints = m[2]!.split(',').map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`--${m[1]} needs positive integers, got "${s}".`);
-      return n;
-    });
-    if (m[1] === 'sizes') opts.sizes = ints;
-    else if (m[1] === 'turns') opts.turns = ints[0]!;
-    else opts.questions = ints[0]!;
-  }
-  return opts;
+/** Reads the command-line flags into options. */
+function readOptions(argv: string[]): Options {
+  const flags = benchFlags(
+    argv,
+    ['sizes', 'turns', 'questions'],
+    '--sizes=1000,10000, --turns=200, --questions=100',
+  );
+  return {
+    sizes: flags.sizes === undefined ? [1_000, 10_000] : positiveInts(flags.sizes, '--sizes'),
+    turns: flags.turns === undefined ? 200 : positiveInt(flags.turns, '--turns'),
+    questions: flags.questions === undefined ? 100 : positiveInt(flags.questions, '--questions'),
+  };
 }
 
 const NAMES = ['Caroline', 'Melanie', 'Jon', 'Gina', 'Tim', 'John', 'Maria', 'Joanna', 'Nate', 'Audrey'];
@@ -219,7 +217,7 @@ async function benchQuestions(size: number, questions: number, baselineMedian: n
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = readOptions(process.argv.slice(2));
   const base = summary(await baseline(opts.turns));
   emit({ bench: 'baseline.model-plumbing', turns: opts.turns, ...base });
   for (const size of opts.sizes) {

@@ -8,45 +8,35 @@
  *
  * Options: `--runs=5`, `--prompt-words=400`, `--max-tokens=128`, `--model=<catalog id>`.
  */
-import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium';
+import { benchFlags, openBenchPage, positiveInt, runBench, startVite } from './bench-support';
 import type { LlmBenchOptions } from './llm-bench-page';
 
-/** Parses `--name=value` flags into bench options, rejecting unknown flags. */
-function parseArgs(argv: string[]): LlmBenchOptions {
-  const opts: LlmBenchOptions = { runs: 5, promptWords: 400, maxTokens: 128 };
-  for (const arg of argv) {
-    const m = /^--(runs|prompt-words|max-tokens|model)=(.+)$/.exec(arg);
-    if (!m?.[2])
-      throw new Error(
-        `Unknown option ${arg}. Use --runs=5, --prompt-words=400, --max-tokens=128, --model=<id>.`,
-      );
-    if (m[1] === 'model') {
-      opts.model = m[2];
-      continue;
-    }
-    const n = Number(m[2]);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${m[1]} needs a positive integer, got "${m[2]}".`);
-    if (m[1] === 'runs') opts.runs = n;
-    else if (m[1] === 'prompt-words') opts.promptWords = n;
-    else opts.maxTokens = n;
-  }
-  return opts;
+/** Reads the command-line flags into bench options. */
+function readOptions(argv: string[]): LlmBenchOptions {
+  const flags = benchFlags(
+    argv,
+    ['runs', 'prompt-words', 'max-tokens', 'model'],
+    '--runs=5, --prompt-words=400, --max-tokens=128, --model=<id>',
+  );
+  return {
+    runs: flags.runs === undefined ? 5 : positiveInt(flags.runs, '--runs'),
+    promptWords:
+      flags['prompt-words'] === undefined ? 400 : positiveInt(flags['prompt-words'], '--prompt-words'),
+    maxTokens: flags['max-tokens'] === undefined ? 128 : positiveInt(flags['max-tokens'], '--max-tokens'),
+    ...(flags.model !== undefined && { model: nonEmpty(flags.model, '--model') }),
+  };
+}
+
+function nonEmpty(text: string, flag: string): string {
+  if (text === '') throw new Error(`${flag} needs a value, e.g. ${flag}=Qwen2.5-3B-Instruct-q4f16_1-MLC.`);
+  return text;
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const server = await createServer({
-    configFile: false,
-    root: process.cwd(),
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
-    worker: { format: 'es' },
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('Vite did not report a TCP port.');
+  const opts = readOptions(process.argv.slice(2));
+  const { server, origin } = await startVite({ worker: { format: 'es' } });
   // No SwiftShader here: the bench is about the real GPU, so only WebGPU itself is switched on.
   const args = [
     ...chromiumArgs(),
@@ -59,12 +49,7 @@ async function main(): Promise<void> {
     args,
   });
   try {
-    const page = await context.newPage();
-    page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
-    page.on('console', (msg) => process.stderr.write(`[page] ${msg.text()}\n`));
-    await page.exposeFunction('reportFigure', (line: string) => process.stdout.write(`${line}\n`));
-    await page.goto(`http://127.0.0.1:${address.port}/bench/llm-bench.html`);
-    await page.waitForFunction(() => 'runLlmBench' in window, undefined, { timeout: 120_000 });
+    const page = await openBenchPage(context, `${origin}/bench/llm-bench.html`, 'runLlmBench');
     await page.evaluate((o) => window.runLlmBench(o), opts);
   } finally {
     await context.close();
@@ -72,7 +57,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

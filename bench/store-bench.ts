@@ -5,50 +5,34 @@
  *
  * Options: `--sizes=1000,10000,100000` (memories per search run), `--queries=100` (timed searches per size).
  */
-import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium';
+import { benchFlags, openBenchPage, positiveInt, positiveInts, runBench, startVite } from './bench-support';
 import type { BenchOptions } from './store-bench-page';
 
-/** Parses `--name=value` command-line flags into bench options, rejecting unknown flags. */
-function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { sizes: [1_000, 10_000, 100_000], queries: 100 };
-  for (const arg of argv) {
-    const m = /^--(sizes|queries)=(.+)$/.exec(arg);
-    if (!m) throw new Error(`Unknown option ${arg}. Use --sizes=1000,10000 and/or --queries=100.`);
-    if (m[1] === 'sizes') opts.sizes = m[2]!.split(',').map((s) => positiveInt(s, '--sizes'));
-    else opts.queries = positiveInt(m[2]!, '--queries');
-  }
-  return opts;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs positive integers, got "${text}".`);
-  return n;
+/** Reads the command-line flags into bench options. */
+function readOptions(argv: string[]): BenchOptions {
+  const flags = benchFlags(argv, ['sizes', 'queries'], '--sizes=1000,10000 and/or --queries=100');
+  return {
+    sizes: flags.sizes === undefined ? [1_000, 10_000, 100_000] : positiveInts(flags.sizes, '--sizes'),
+    queries: flags.queries === undefined ? 100 : positiveInt(flags.queries, '--queries'),
+  };
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const server = await createServer({
-    configFile: false,
-    root: process.cwd(),
-    logLevel: 'error',
+  const opts = readOptions(process.argv.slice(2));
+  const { server, origin } = await startVite({
     // No file watching or hot reload: an edit elsewhere in the tree must not reload the page mid-measurement.
-    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
+    server: { hmr: false, watch: null },
     optimizeDeps: { noDiscovery: true, include: [] },
   });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('Vite did not report a TCP port.');
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
   try {
-    const page = await browser.newPage();
-    page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
-    page.on('console', (msg) => process.stderr.write(`[page] ${msg.text()}\n`));
-    await page.exposeFunction('reportFigure', (line: string) => process.stdout.write(`${line}\n`));
-    await page.goto(`http://127.0.0.1:${address.port}/bench/store-bench.html`);
-    await page.waitForFunction(() => 'runStoreBench' in window, undefined, { timeout: 120_000 });
+    const page = await openBenchPage(
+      await browser.newContext(),
+      `${origin}/bench/store-bench.html`,
+      'runStoreBench',
+    );
     await page.evaluate(
       (o) => (window as unknown as { runStoreBench(o: BenchOptions): Promise<void> }).runStoreBench(o),
       opts,
@@ -59,7 +43,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

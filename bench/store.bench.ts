@@ -8,6 +8,7 @@
  * Options: `--sizes=1000,10000,100000`, `--queries=100`, `--apply-size=10000`.
  */
 import { InMemoryStore } from '../src/store/in-memory-store';
+import { benchFlags, positiveInt, positiveInts, runBench } from './bench-support';
 import { type Figure, benchApply, benchDense, benchSearch } from './store-bench-lib';
 
 interface Options {
@@ -16,28 +17,22 @@ interface Options {
   applySize: number;
 }
 
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs positive integers, got "${text}".`);
-  return n;
-}
-
-/** Parses `--name=value` flags, rejecting unknown ones with the list of known ones. */
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { sizes: [1_000, 10_000, 100_000], queries: 100, applySize: 10_000 };
-  for (const arg of argv) {
-    const m = /^--(sizes|queries|apply-size)=(.+)$/.exec(arg);
-    if (!m)
-      throw new Error(`Unknown option ${arg}. Known: --sizes=1000,10000 --queries=100 --apply-size=10000.`);
-    if (m[1] === 'sizes') opts.sizes = m[2]!.split(',').map((s) => positiveInt(s, '--sizes'));
-    else if (m[1] === 'queries') opts.queries = positiveInt(m[2]!, '--queries');
-    else opts.applySize = positiveInt(m[2]!, '--apply-size');
-  }
-  return opts;
+/** Reads the command-line flags into options. */
+function readOptions(argv: string[]): Options {
+  const flags = benchFlags(
+    argv,
+    ['sizes', 'queries', 'apply-size'],
+    '--sizes=1000,10000 --queries=100 --apply-size=10000',
+  );
+  return {
+    sizes: flags.sizes === undefined ? [1_000, 10_000, 100_000] : positiveInts(flags.sizes, '--sizes'),
+    queries: flags.queries === undefined ? 100 : positiveInt(flags.queries, '--queries'),
+    applySize: flags['apply-size'] === undefined ? 10_000 : positiveInt(flags['apply-size'], '--apply-size'),
+  };
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = readOptions(process.argv.slice(2));
   const print = (figure: Figure) =>
     process.stdout.write(`${JSON.stringify({ runtime: `node ${process.version}`, ...figure })}\n`);
   for (const size of opts.sizes) {
@@ -55,7 +50,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

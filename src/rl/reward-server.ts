@@ -9,12 +9,12 @@
  * `agent` may be omitted when `extra_info.agent` is set. Bad requests get 400 with `{error: {code, message}}`; a
  * Memory Manager reward without a configured answer model gets 503. The server binds 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { z } from 'zod';
 import { AppError, toErrorData } from '../core/errors';
 import type { ChatModel } from '../core/types';
 import { Limiter } from '../eval/limiter';
+import { listenOnLoopback, readBody, sendJson } from '../eval/local-http';
 import { DATA_SOURCES, managerStateSchema, type RlAgent } from './dataset';
 import { computeReward, type RewardRequest, type RewardResult } from './rewards';
 
@@ -102,32 +102,6 @@ function toRequest(item: z.infer<typeof itemSchema>): RewardRequest {
   return request;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new RequestError(413, 'body-too-large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
-        );
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -171,7 +145,7 @@ export async function startRewardServer(opts: RewardServerOptions = {}): Promise
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/health') {
-        send(res, 200, { ok: true, manager: opts.answerModel !== undefined });
+        sendJson(res, 200, { ok: true, manager: opts.answerModel !== undefined });
         return;
       }
       if (req.method !== 'POST' || (path !== '/reward' && path !== '/rewards')) {
@@ -181,9 +155,15 @@ export async function startRewardServer(opts: RewardServerOptions = {}): Promise
           `No route for ${req.method ?? 'GET'} ${path}; use POST /reward.`,
         );
       }
-      const body = parseJson(await readBody(req));
+      const body = parseJson(
+        await readBody(req, {
+          bytes: MAX_BODY_BYTES,
+          error: () =>
+            new RequestError(413, 'body-too-large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+        }),
+      );
       if (path === '/reward') {
-        send(res, 200, await score(validateItem(body, 'request')));
+        sendJson(res, 200, await score(validateItem(body, 'request')));
         return;
       }
       const items = z.object({ items: z.array(z.unknown()).max(MAX_BATCH) }).safeParse(body);
@@ -195,22 +175,15 @@ export async function startRewardServer(opts: RewardServerOptions = {}): Promise
         );
       }
       const requests = items.data.items.map((item, i) => validateItem(item, `items[${i}]`));
-      send(res, 200, { results: await Promise.all(requests.map(score)) });
+      sendJson(res, 200, { results: await Promise.all(requests.map(score)) });
     })().catch((err: unknown) => {
       const status = err instanceof RequestError ? err.status : 500;
       const { code, message } = toErrorData(err);
-      if (!res.headersSent) send(res, status, { error: { code, message } });
+      if (!res.headersSent) sendJson(res, status, { error: { code, message } });
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -47,12 +47,13 @@
  * `node --import tsx src/testing/openai-test-server.ts --port 8787` prints the base URL and serves until killed;
  * wait for `http://127.0.0.1:8787/v1/models` to know it is up.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stemmer } from 'stemmer';
 import { z } from 'zod';
+import { listenOnLoopback, readBody, sendJson } from '../eval/local-http';
 
 /** One chat message as the server receives it (content may be a string or OpenAI content parts). */
 export interface TestChatMessage {
@@ -277,14 +278,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     socket.on('close', () => sockets.delete(socket));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, opts.port);
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
@@ -455,16 +449,6 @@ function startSse(res: ServerResponse): void {
   });
 }
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers?: Record<string, string>,
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
 function sendError(
   res: ServerResponse,
   status: number,
@@ -472,15 +456,6 @@ function sendError(
   headers?: Record<string, string>,
 ): void {
   sendJson(res, status, { error: { message, type: 'test_server_error', code: status } }, headers);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (b: Buffer) => parts.push(b));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Resolves true after `ms`, or false as soon as the client goes away (so no timer outlives a test). */

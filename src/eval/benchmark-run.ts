@@ -18,7 +18,7 @@ import { UsageMeter } from '../llm/usage-meter';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ModelFailingError } from './errors';
 import type { MetricByGroup } from './group-means';
-import type { LocomoConversation } from './loaders/locomo-format';
+import { isAdversarial, type LocomoConversation } from './loaders/locomo-format';
 import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
 import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from './metrics';
 
@@ -106,7 +106,7 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
   const answerModel = opts.answerModel ? meter.wrap(opts.answerModel) : managerModel;
 
   const turns = locomoTurnInputs(conversation);
-  let questions = conversation.questions.filter((q) => q.category !== 5);
+  let questions = conversation.questions.filter((q) => !isAdversarial(q));
   if (opts.limit !== undefined) questions = questions.slice(0, Math.max(0, opts.limit));
 
   let consecutiveFailures = 0;

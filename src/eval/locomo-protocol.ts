@@ -6,7 +6,12 @@
  */
 import type { TurnInput } from '../core/memory-manager';
 import type { ChatMessage } from '../core/types';
-import type { LocomoConversation, LocomoQuestion, LocomoTurn } from './loaders/locomo-format';
+import {
+  isAdversarial,
+  type LocomoConversation,
+  type LocomoQuestion,
+  type LocomoTurn,
+} from './loaders/locomo-format';
 import { meanByGroup, type MetricByGroup } from './group-means';
 import { bleu1, isAbstention, locomoF1, mem0F1, type LocomoCategoryName } from './metrics';
 
@@ -72,7 +77,7 @@ export function scoreLocomo(
   question: Pick<LocomoQuestion, 'category' | 'answer'>,
   prediction: string,
 ): { f1: number; f1Locomo: number; bleu1: number } {
-  if (question.category === 5) {
+  if (isAdversarial(question)) {
     const v = isAbstention(prediction) ? 1 : 0;
     return { f1: v, f1Locomo: v, bleu1: v };
   }

@@ -23,7 +23,7 @@ import type { LocomoBenchmarkAnswer } from './benchmark-run';
 import { UsageError } from './errors';
 import { Judge } from './judge';
 import { Limiter } from './limiter';
-import type { LocomoConversation, LocomoQuestion } from './loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
 import {
   CATEGORY_ORDER,
   conversationEndTime,
@@ -222,7 +222,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
 
   let selected = opts.conversations.flatMap((c) =>
     c.questions
-      .filter((q) => config.includeAdversarial || q.category !== 5)
+      .filter((q) => config.includeAdversarial || !isAdversarial(q))
       .map((q) => ({ conversation: c, q })),
   );
   if (opts.limit !== undefined) selected = selected.slice(0, opts.limit);
@@ -351,7 +351,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
         judge.judgeLocomo(
           {
             question: q.question,
-            gold: q.category === 5 ? ADVERSARIAL_GOLD : q.answer,
+            gold: isAdversarial(q) ? ADVERSARIAL_GOLD : q.answer,
             prediction: record.prediction,
           },
           { signal: runSignal },

@@ -11,7 +11,7 @@ import { throwIfAborted } from '../core/errors';
 import type { CallOptions, Embedder, StoreOp } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import { LOCOMO_CATEGORIES, type LocomoCategoryName } from './metrics';
-import type { LocomoConversation, LocomoQuestion } from './loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
 
 /** Where the memory bank comes from: dialogue turns, or LoCoMo's `observation` annotations. */
 export type RetrievalMemory = 'turns' | 'observations';
@@ -115,7 +115,7 @@ export async function runRetrieval(
   let skipped = 0;
   for (const conversation of opts.conversations) {
     for (const question of conversation.questions) {
-      if (question.category === 5) continue;
+      if (isAdversarial(question)) continue;
       if (question.evidence.length === 0) skipped += 1;
       else scored.push({ conversation, question });
     }

@@ -16,7 +16,7 @@ import { AnswerAgent } from '../core/answer-agent';
 import { AppError, throwIfAborted } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, ChatRequest, ChatResult } from '../core/types';
-import type { LocomoConversation, LocomoQuestion } from '../eval/loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from '../eval/loaders/locomo';
 import {
   bankBefore,
   finalBank,
@@ -209,7 +209,7 @@ export async function buildAnswerRows(
   let index = opts.startIndex ?? 0;
   for (const q of conversation.questions) {
     throwIfAborted(opts.signal);
-    if (q.category === 5) {
+    if (isAdversarial(q)) {
       count(skipped, 'adversarial');
       continue;
     }
@@ -244,7 +244,7 @@ export async function buildManagerRows(
   let index = opts.startIndex ?? 0;
   for (const q of conversation.questions) {
     throwIfAborted(opts.signal);
-    if (q.category === 5) {
+    if (isAdversarial(q)) {
       count(skipped, 'adversarial');
       continue;
     }

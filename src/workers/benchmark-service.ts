@@ -13,7 +13,7 @@ import { AppError, isAbortError, toErrorData } from '../core/errors';
 import type { Embedder } from '../core/types';
 import { runLocomoBenchmark } from '../eval/benchmark-run';
 import { DatasetError } from '../eval/errors';
-import { parseLocomoJson, type LocomoDataset } from '../eval/loaders/locomo-format';
+import { isAdversarial, parseLocomoJson, type LocomoDataset } from '../eval/loaders/locomo-format';
 import type { RoleModelOptions, RoleModels } from './role-models';
 
 /** What the handlers need from their host. */
@@ -62,7 +62,7 @@ export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<Bench
           speakers: [c.speakerA, c.speakerB],
           sessions: c.sessions.length,
           turns: c.sessions.reduce((n, s) => n + s.turns.length, 0),
-          questions: c.questions.filter((q) => q.category !== 5).length,
+          questions: c.questions.filter((q) => !isAdversarial(q)).length,
         })),
         warnings: dataset.warnings,
       };

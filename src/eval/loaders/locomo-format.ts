@@ -34,6 +34,14 @@ export interface LocomoSession {
   turns: LocomoTurn[];
 }
 
+/**
+ * Whether a question is one of LoCoMo's adversarial ones (category 5): unanswerable by design, scored by whether the
+ * answer declines, and left out of Memory-R1's figures and training data.
+ */
+export function isAdversarial(question: { category: number }): boolean {
+  return question.category === 5;
+}
+
 /** One question with its gold answer and evidence. */
 export interface LocomoQuestion {
   /** `<sample_id>/q<index>`, stable across runs (used to resume). */
@@ -220,7 +228,7 @@ function parseQuestions(
       warnings.push(`${sampleId} qa[${index}]: unknown category ${item.category} (skipped).`);
       return;
     }
-    if (item.answer === undefined && item.category !== 5) {
+    if (item.answer === undefined && !isAdversarial(item)) {
       warnings.push(
         `${sampleId} qa[${index}]: category ${item.category} question without an answer (skipped).`,
       );

@@ -107,7 +107,11 @@ export class VectorKernel {
       bytes.copyWithin(floatsAt, this.floatsAt, this.floatsAt + this.capacity * this.floatStride);
       bytes.copyWithin(codesAt, this.codesAt, this.codesAt + this.capacity * this.codeRowBytes);
     }
-    Object.assign(this, { listAt, codesAt, floatsAt, capacity, bytes });
+    this.listAt = listAt;
+    this.codesAt = codesAt;
+    this.floatsAt = floatsAt;
+    this.capacity = capacity;
+    this.bytes = bytes;
     this.words = new Float32Array(memory.buffer);
     this.indexes = new Int32Array(memory.buffer, listAt, capacity);
     this.queryCodes = new Int16Array(memory.buffer, 0, this.codeStride);

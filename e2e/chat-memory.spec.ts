@@ -1,5 +1,5 @@
 /** The core flows with the Local server provider: remember, recall in a new conversation, correct, persist. */
-import { expect, openMemories, send, test } from './fixtures';
+import { expect, openMemories, send, test, TEST_SERVER } from './fixtures';
 
 test('remembers a fact the user tells and shows it under the turn and in Memories', async ({
   app,
@@ -93,7 +93,7 @@ test('keeps typing possible while a reply streams, and renders markdown without 
 test('sends what the user types only to the local server', async ({ app, network }) => {
   await send(app, network, 'My bank PIN hint is the blue bicycle.');
   await expect(app.getByText('Remembered')).toBeVisible();
-  const toServer = network.requests.filter((r) => r.url.startsWith('http://127.0.0.1:8787/'));
+  const toServer = network.requests.filter((r) => r.url.startsWith(TEST_SERVER.replace(/v1$/, '')));
   expect(toServer.some((r) => r.body.includes('blue bicycle'))).toBe(true);
   const elsewhere = network.requests.filter((r) => !/^(127\.0\.0\.1|localhost)$/.test(r.host));
   for (const r of elsewhere) expect(`${r.url} ${r.body}`).not.toContain('blue bicycle');

@@ -1,6 +1,6 @@
 /** Settings: export, clear all (with confirmation) and import memories; a shared link's settings are validated. */
 import { readFile } from 'node:fs/promises';
-import { expect, openMemories, openSettings, send, test } from './fixtures';
+import { expect, openMemories, openSettings, send, test, TEST_SERVER } from './fixtures';
 
 test('exports memories, clears all data, imports them back and finds everything again', async ({
   app,
@@ -60,7 +60,7 @@ test('switches provider in Settings and validates the server URL', async ({ app 
   await openSettings(app);
   const provider = app.getByLabel('Provider');
   await expect(provider).toHaveValue('local');
-  await expect(app.getByRole('textbox', { name: 'Server URL' })).toHaveValue('http://127.0.0.1:8787/v1');
+  await expect(app.getByRole('textbox', { name: 'Server URL' })).toHaveValue(TEST_SERVER);
   await expect(app.getByRole('textbox', { name: 'Model' })).toHaveValue('test-model');
   await app.getByRole('textbox', { name: 'Server URL' }).fill('https://api.example.com/v1');
   await app.getByRole('button', { name: 'Save' }).click();

@@ -6,9 +6,10 @@
  * when the page reports a Content-Security-Policy violation.
  */
 import { test as base, expect, type Page, type Request } from '@playwright/test';
+import { LLM_PORT } from './ports';
 
 /** The shared test server started by playwright.config.ts. */
-export const TEST_SERVER = 'http://127.0.0.1:8787/v1';
+export const TEST_SERVER = `http://127.0.0.1:${LLM_PORT}/v1`;
 
 /** Hosts the app may contact besides the machine itself (model downloads only). */
 const MODEL_HOST = /(^|\.)(huggingface\.co|hf\.co|raw\.githubusercontent\.com)$/;

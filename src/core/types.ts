@@ -86,11 +86,23 @@ export interface MemoryRecord {
   deletedAt?: number;
 }
 
-/** Operations the store applies. NOOP never reaches the store: it changes nothing. */
+/**
+ * What an UPDATE or DELETE was decided against: the text the memory had when it was shown. The store refuses the
+ * batch with `StaleMemoryError` when the memory no longer has that text (or was deleted) when it is applied.
+ */
+export interface ExpectedMemory {
+  text: string;
+}
+
+/**
+ * Operations the store applies. NOOP never reaches the store: it changes nothing. An UPDATE or DELETE with
+ * `expected` applies only if the memory is still live with that text (optimistic concurrency); without it, it
+ * applies whatever the memory holds now (a user's own edit).
+ */
 export type StoreOp =
   | { op: 'ADD'; text: string; id?: string; speaker?: string; conversationId?: string }
-  | { op: 'UPDATE'; id: string; text: string }
-  | { op: 'DELETE'; id: string };
+  | { op: 'UPDATE'; id: string; text: string; expected?: ExpectedMemory }
+  | { op: 'DELETE'; id: string; expected?: ExpectedMemory };
 
 /** The operations of one turn, applied all-or-nothing. */
 export interface MemoryOpBatch {

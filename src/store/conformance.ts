@@ -8,7 +8,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImportError, InvalidBatchError, NotFoundError, UndoConflictError } from '../core/errors';
+import {
+  ImportError,
+  InvalidBatchError,
+  NotFoundError,
+  StaleMemoryError,
+  UndoConflictError,
+} from '../core/errors';
 import type {
   MemoryExport,
   MemoryOpBatch,
@@ -276,6 +282,100 @@ export function describeStoreConformance(
         ).rejects.toThrow(InvalidBatchError);
         expect(await snapshot(store)).toEqual(before);
         expect(await store.findTurn('bad-turn')).toBeUndefined();
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      it('applies an UPDATE and a DELETE whose expected text is still current', async () => {
+        const store = await makeStore();
+        const a = await addOne(store, 'Shared list: seed');
+        const b = await addOne(store, 'likes tea');
+        const result = await store.apply({
+          turnId: 't1',
+          ops: [
+            { op: 'UPDATE', id: a, text: 'Shared list: seed, A-1', expected: { text: 'Shared list: seed' } },
+            { op: 'DELETE', id: b, expected: { text: 'likes tea' } },
+          ],
+        });
+        expect(result.applied.map((op) => op.op)).toEqual(['UPDATE', 'DELETE']);
+        expect((await store.list()).map((m) => m.text)).toEqual(['Shared list: seed, A-1']);
+      });
+
+      it('refuses a batch whose UPDATE was decided against an older text, naming the memory, changing nothing', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'Shared list: seed');
+        // Two writers were both shown "seed"; the first appends A-1 and A-2.
+        await store.apply({
+          turnId: 'tab-a',
+          ops: [
+            {
+              op: 'UPDATE',
+              id,
+              text: 'Shared list: seed, A-1, A-2',
+              expected: { text: 'Shared list: seed' },
+            },
+          ],
+        });
+        const before = await snapshot(store);
+        const error: unknown = await store
+          .apply({
+            turnId: 'tab-b',
+            ops: [
+              { op: 'ADD', text: 'unrelated fact' },
+              {
+                op: 'UPDATE',
+                id,
+                text: 'Shared list: seed, B-1, B-2',
+                expected: { text: 'Shared list: seed' },
+              },
+            ],
+          })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StaleMemoryError);
+        expect((error as StaleMemoryError).code).toBe('memory-changed');
+        expect((error as StaleMemoryError).stale).toEqual([
+          { memoryId: id, expected: 'Shared list: seed', current: 'Shared list: seed, A-1, A-2' },
+        ]);
+        expect(await snapshot(store)).toEqual(before);
+        expect(await store.findTurn('tab-b')).toBeUndefined();
+      });
+
+      it('refuses a DELETE and an UPDATE of memories deleted or edited since, naming both', async () => {
+        const store = await makeStore();
+        const gone = await addOne(store, 'likes tea');
+        const edited = await addOne(store, 'lives in Paris');
+        await store.apply({ modelId: 'user', ops: [{ op: 'DELETE', id: gone }] });
+        await store.apply({ modelId: 'user', ops: [{ op: 'UPDATE', id: edited, text: 'lives in Lyon' }] });
+        const before = await snapshot(store);
+        const error: unknown = await store
+          .apply({
+            ops: [
+              { op: 'UPDATE', id: gone, text: 'likes green tea', expected: { text: 'likes tea' } },
+              { op: 'DELETE', id: edited, expected: { text: 'lives in Paris' } },
+            ],
+          })
+          .catch((e: unknown) => e);
+        expect((error as StaleMemoryError).stale).toEqual([
+          { memoryId: gone, expected: 'likes tea', current: null },
+          { memoryId: edited, expected: 'lives in Paris', current: 'lives in Lyon' },
+        ]);
+        expect(await snapshot(store)).toEqual(before);
+      });
+
+      it('applies an UPDATE without expected text over any current text (a user edit wins)', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        await store.apply({ ops: [{ op: 'UPDATE', id, text: 'likes coffee' }] });
+        await store.apply({ modelId: 'user', ops: [{ op: 'UPDATE', id, text: 'likes water' }] });
+        expect((await store.get(id))!.text).toBe('likes water');
+      });
+
+      it('rejects an expected value without a text as an invalid batch', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        const malformed = { op: 'DELETE', id, expected: { version: 3 } } as unknown as StoreOp;
+        await expect(store.apply({ ops: [malformed] })).rejects.toThrow(InvalidBatchError);
+        expect((await store.get(id))!.deletedAt).toBeUndefined();
       });
     });
 
@@ -706,6 +806,7 @@ export function describeStoreConformance(
         | { kind: 'delete'; pick: number }
         | { kind: 'multi'; picks: number[]; text: string }
         | { kind: 'bad'; pick: number }
+        | { kind: 'guarded'; pick: number; text: string; fresh: boolean }
         | { kind: 'undo'; pick: number };
       const word = fc.constantFrom('tea', 'dog', 'Paris', 'runs', '2023', 'likes', 'May', 'café');
       const text = fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(' '));
@@ -715,6 +816,7 @@ export function describeStoreConformance(
         fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
         fc.record({ kind: fc.constant('multi' as const), picks: fc.array(fc.nat(), { maxLength: 3 }), text }),
         fc.record({ kind: fc.constant('bad' as const), pick: fc.nat() }),
+        fc.record({ kind: fc.constant('guarded' as const), pick: fc.nat(), text, fresh: fc.boolean() }),
         fc.record({ kind: fc.constant('undo' as const), pick: fc.nat() }),
       );
 
@@ -745,6 +847,26 @@ export function describeStoreConformance(
               InvalidBatchError,
             );
             expect(await snapshot(store, 'tea')).toEqual(before);
+            continue;
+          }
+          if (a.kind === 'guarded') {
+            // An UPDATE decided against the current text applies; against an older one it changes nothing.
+            const id = pickLive(a.pick);
+            if (id === undefined) continue;
+            const current = (await store.get(id))!.text;
+            const expected = { text: a.fresh ? current : `${current} (older)` };
+            const before = await snapshot(store, 'tea');
+            const guarded = store.apply({
+              turnId: `turn-${turn++}`,
+              time: T0 + turn,
+              ops: [{ op: 'UPDATE', id, text: a.text, expected }],
+            });
+            if (a.fresh) {
+              batchIds.push((await guarded).batchId);
+            } else {
+              await expect(guarded).rejects.toThrow(StaleMemoryError);
+              expect(await snapshot(store, 'tea')).toEqual(before);
+            }
             continue;
           }
           if (a.kind === 'undo') {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { QuotaError } from '../core/errors';
+import { QuotaError, StaleMemoryError } from '../core/errors';
 import { textHash } from '../core/ids';
 import type { MemoryEvent, MemoryRecord } from '../core/types';
 import { describeStoreConformance } from './conformance';
@@ -351,6 +351,27 @@ describe('IndexedDbStore with two writers on one database', () => {
     expect(shared).toHaveLength(2);
     expect(shared[1]!.before).toBe(shared[0]!.after);
     expect((await a.get('shared'))!.text).toBe(shared[1]!.after);
+  });
+
+  it('refuses the second of two UPDATEs decided against the same text from two stores, inside its transaction', async () => {
+    const name = freshName();
+    const [a, b] = [await open(name), await open(name)];
+    await a.apply({ time: T0, ops: [{ op: 'ADD', id: 'list', text: 'Shared list: seed' }] });
+    const shown = { text: (await b.get('list'))!.text };
+    const runs = await Promise.allSettled([
+      a.apply({ turnId: 'a', ops: [{ op: 'UPDATE', id: 'list', text: 'seed, A-1, A-2', expected: shown }] }),
+      b.apply({ turnId: 'b', ops: [{ op: 'UPDATE', id: 'list', text: 'seed, B-1, B-2', expected: shown }] }),
+    ]);
+    const won = runs.findIndex((r) => r.status === 'fulfilled');
+    const lost = runs.find((r) => r.status === 'rejected');
+    expect(won).not.toBe(-1);
+    expect(lost?.status === 'rejected' && lost.reason).toBeInstanceOf(StaleMemoryError);
+    const winner = won === 0 ? 'seed, A-1, A-2' : 'seed, B-1, B-2';
+    expect((lost as PromiseRejectedResult).reason).toMatchObject({
+      stale: [{ memoryId: 'list', expected: 'Shared list: seed', current: winner }],
+    });
+    expect((await a.get('list'))!.text).toBe(winner);
+    expect((await b.history('list')).map((e) => e.type)).toEqual(['ADD', 'UPDATE']);
   });
 
   it('tells the other store about each change and refreshes its search index', async () => {

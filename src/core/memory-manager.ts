@@ -6,8 +6,10 @@
  * facts too many for one decision prompt are decided in groups; either way the turn is still one batch. A failure
  * (model error, output invalid after one repair, a batch the store refuses) applies nothing and is recorded with
  * the raw output so the turn can be retried; an abort records nothing. Re-processing a turn that was applied
- * changes nothing.
+ * changes nothing. Every UPDATE and DELETE carries the text it was decided against: when the store finds that a
+ * memory changed meanwhile, the turn is decided once more with the current memories (see concurrency.ts).
  */
+import { changedAgainError, editedByUser } from './concurrency';
 import {
   isAbortError,
   throwIfAborted,
@@ -15,6 +17,7 @@ import {
   type ErrorData,
   ModelOutputError,
   PromptTooLargeError,
+  StaleMemoryError,
 } from './errors';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
 import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
@@ -28,6 +31,7 @@ import {
   type PackInput,
 } from './token-budget';
 import type {
+  AppliedBatch,
   AppliedOp,
   CallOptions,
   ChatMessage,
@@ -126,6 +130,13 @@ interface FactGroup {
   related: MemoryRecord[];
 }
 
+/** The operations decided for a turn, what was rejected, and how many distinct memories the decision was shown. */
+interface TurnDecision {
+  ops: StoreOp[];
+  rejected: RejectedOperation[];
+  shown: number;
+}
+
 /** Failure of one stage, with the raw model output when there was one. */
 class StageFailure extends Error {
   constructor(
@@ -195,26 +206,28 @@ export class MemoryManager {
     try {
       opts.onStage?.('extract');
       facts = await this.extract(turn, signal);
-      opts.onStage?.('retrieve');
-      const groups: FactGroup[] = [];
-      for (const group of facts.length > 0 ? await this.groupFacts(turn, facts) : []) {
-        groups.push({ facts: group, related: await this.retrieve(turn, group, signal) });
+      let decision = await this.decideTurn(turn, facts, opts, new Set());
+      let applied: AppliedBatch;
+      try {
+        applied = await this.apply(turn, decision.ops, opts);
+      } catch (err) {
+        const stale = staleOf(err);
+        if (!stale) throw err;
+        // Memories changed after they were shown (another tab, the user, an undo): decide once more with their
+        // current text. What the user edited meanwhile keeps the user's text.
+        decision = await this.decideTurn(turn, facts, opts, await editedByUser(this.store, stale));
+        applied = await this.apply(turn, decision.ops, opts).catch((again: unknown) => {
+          const staleAgain = staleOf(again);
+          throw staleAgain ? new StageFailure('apply', changedAgainError(staleAgain)) : again;
+        });
       }
-      let ops: StoreOp[] = [];
-      let rejected: RejectedOperation[] = [];
-      if (groups.length > 0) {
-        opts.onStage?.('decide');
-        ({ ops, rejected } = await this.decide(turn, groups, signal));
-      }
-      opts.onStage?.('apply');
-      const applied = await this.apply(turn, ops, signal);
       await this.store.clearFailure(turn.turnId);
       return {
         status: applied.duplicate ? 'skipped' : 'applied',
         facts,
         batchId: applied.batchId,
         operations: applied.duplicate ? [] : applied.applied,
-        rejected,
+        rejected: decision.rejected,
       };
     } catch (err) {
       const failure = err instanceof StageFailure ? err : new StageFailure('apply', err);
@@ -224,6 +237,26 @@ export class MemoryManager {
       await this.recordFailure(turn, failure, error);
       return { status: 'failed', facts, operations: [], rejected: [], error };
     }
+  }
+
+  /**
+   * Retrieves the related memories of the turn's facts and decides their operations; UPDATEs and DELETEs of the
+   * memories in `keep` are rejected (the user edited them after an earlier decision was shown their old text).
+   */
+  private async decideTurn(
+    turn: TurnInput,
+    facts: string[],
+    opts: ProcessTurnOptions,
+    keep: ReadonlySet<string>,
+  ): Promise<TurnDecision> {
+    opts.onStage?.('retrieve');
+    const groups: FactGroup[] = [];
+    for (const group of facts.length > 0 ? await this.groupFacts(turn, facts) : []) {
+      groups.push({ facts: group, related: await this.retrieve(turn, group, opts.signal) });
+    }
+    if (groups.length === 0) return { ops: [], rejected: [], shown: 0 };
+    opts.onStage?.('decide');
+    return this.decide(turn, groups, opts.signal, keep);
   }
 
   /**
@@ -433,9 +466,11 @@ export class MemoryManager {
     turn: TurnInput,
     groups: readonly FactGroup[],
     signal: AbortSignal | undefined,
-  ): Promise<{ ops: StoreOp[]; rejected: RejectedOperation[] }> {
+    keep: ReadonlySet<string>,
+  ): Promise<TurnDecision> {
     const ops: StoreOp[] = [];
     const rejected: RejectedOperation[] = [];
+    const seen = new Set<string>();
     for (const group of groups) {
       let shown: MemoryRecord[];
       let decided: DecidedOperation[];
@@ -452,14 +487,17 @@ export class MemoryManager {
       } catch (err) {
         throw new StageFailure('decide', err);
       }
-      const resolved = resolveOperations(decided, shown, turn, ops);
+      for (const memory of shown) seen.add(memory.id);
+      const resolved = resolveOperations(decided, shown, turn, ops, keep);
       ops.push(...resolved.ops);
       rejected.push(...resolved.rejected);
     }
-    return { ops, rejected };
+    return { ops, rejected, shown: seen.size };
   }
 
-  private async apply(turn: TurnInput, ops: StoreOp[], signal: AbortSignal | undefined) {
+  private async apply(turn: TurnInput, ops: StoreOp[], opts: ProcessTurnOptions) {
+    const { signal } = opts;
+    opts.onStage?.('apply');
     try {
       const texts = [...new Set(ops.flatMap((op) => (op.op === 'DELETE' ? [] : [op.text])))];
       const vectors =
@@ -509,19 +547,28 @@ export class MemoryManager {
   }
 }
 
+/** The stale memories of a failed apply, when the store refused the batch for them. */
+function staleOf(err: unknown) {
+  const original = err instanceof StageFailure ? err.original : err;
+  return original instanceof StaleMemoryError ? original.stale : undefined;
+}
+
 /**
  * Maps the model's operations (aliases) back to store operations and rejects the invalid ones: unknown alias,
  * ADD/UPDATE without text, DELETE/UPDATE/NOOP without id, several changes to one memory (all of them are rejected,
  * since the model contradicted itself), and ADDs that repeat a shown memory or an earlier ADD. An UPDATE that
  * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing. `earlier` holds the operations
  * already planned for the same turn (by earlier groups of facts): a change to a memory they change is rejected
- * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD.
+ * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD. A change
+ * to a memory in `keep` (ids the user edited after an earlier decision was shown them) is rejected. Every UPDATE
+ * and DELETE carries the text it was decided against as `expected`, so the store refuses it if that changed.
  */
 export function resolveOperations(
   decided: readonly DecidedOperation[],
   shown: readonly MemoryRecord[],
   turn: Pick<TurnInput, 'speaker' | 'conversationId'>,
   earlier: readonly StoreOp[] = [],
+  keep: ReadonlySet<string> = new Set(),
 ): { ops: StoreOp[]; rejected: RejectedOperation[] } {
   const rejected: RejectedOperation[] = [];
   const changedEarlier = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [] : [op.id])));
@@ -573,19 +620,26 @@ export function resolveOperations(
       reject(`conflicting operations on memory ${alias}`);
       continue;
     }
+    const expected = { text: memory.text };
     let op: StoreOp;
     if (d.op === 'DELETE') {
-      op = { op: 'DELETE', id: memory.id };
+      op = { op: 'DELETE', id: memory.id, expected };
     } else if (text === undefined) {
       reject('UPDATE without text');
       continue;
     } else if (text === memory.text) {
       continue;
     } else {
-      op = { op: 'UPDATE', id: memory.id, text };
+      op = { op: 'UPDATE', id: memory.id, text, expected };
     }
     if (changedEarlier.has(memory.id)) {
       reject(`${d.op} of memory ${alias}, which an earlier group of this turn's facts already changed`);
+      continue;
+    }
+    if (keep.has(memory.id)) {
+      reject(
+        `${d.op} of memory ${alias}, which the user edited while this turn was processed; their edit is kept`,
+      );
       continue;
     }
     ops.push(op);

@@ -6,6 +6,7 @@
  * `memory.worker.ts` wires this to IndexedDB, transformers.js and the real models; tests use in-memory stores.
  */
 import { AnswerAgent } from '../core/answer-agent';
+import { USER_MODEL_ID } from '../core/concurrency';
 import { isAbortError, NotFoundError, toErrorData } from '../core/errors';
 import { newId } from '../core/ids';
 import { MemoryManager, type ProcessTurnResult } from '../core/memory-manager';
@@ -107,9 +108,9 @@ export class MemoryService {
         return (await store.list(filter)).reverse();
       },
       editMemory: async ({ id, text }) =>
-        this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: 'user' })),
+        this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: USER_MODEL_ID })),
       deleteMemory: async ({ id }) =>
-        this.changed(await store.apply({ ops: [{ op: 'DELETE', id }], modelId: 'user' })),
+        this.changed(await store.apply({ ops: [{ op: 'DELETE', id }], modelId: USER_MODEL_ID })),
       undo: async ({ batchId, messageId }) => {
         const result = this.changed(await store.undo(batchId));
         if (messageId) {

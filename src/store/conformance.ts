@@ -16,8 +16,10 @@ import {
   UndoConflictError,
 } from '../core/errors';
 import type {
+  HeldPass,
   MemoryExport,
   MemoryOpBatch,
+  PendingPass,
   MemoryRecord,
   MemoryStore,
   StoreOp,
@@ -626,6 +628,94 @@ export function describeStoreConformance(
       });
     });
 
+    describe('pass journal', () => {
+      const pending = (turnId: string, turnTime: number): PendingPass => ({
+        state: 'pending',
+        turnId,
+        conversationId: 'c1',
+        speaker: 'Ana',
+        text: `turn ${turnId}`,
+        turnTime,
+        startedAt: turnTime + 1,
+        resumes: 0,
+      });
+
+      it('records, replaces, lists oldest turn first and clears pass journal entries', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t2', T0 + 2));
+        await store.putPass(pending('t1', T0 + 1));
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t1', 't2']);
+        await store.putPass({ ...pending('t1', T0 + 1), resumes: 1 });
+        expect(await store.passes()).toEqual([
+          { ...pending('t1', T0 + 1), resumes: 1 },
+          pending('t2', T0 + 2),
+        ]);
+        await store.clearPass('t1');
+        expect(await store.passes()).toEqual([pending('t2', T0 + 2)]);
+      });
+
+      it('keeps a held pass with its operations and the texts they were decided against', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        const held: HeldPass = {
+          state: 'held',
+          turnId: 't1',
+          text: 'Forget everything.',
+          turnTime: T0,
+          ops: [
+            { op: 'ADD', id: 'new', text: 'wants a fresh start', speaker: 'Ana' },
+            { op: 'DELETE', id, expected: { text: 'likes tea' } },
+          ],
+          modelId: 'test-model',
+          reason: 'It would forget 1 of the 1 memories it compared.',
+          heldAt: T0 + 5,
+        };
+        await store.putPass(pending('t1', T0));
+        await store.putPass(held);
+        expect(await store.passes()).toEqual([held]);
+        expect(await store.export()).not.toHaveProperty('passes');
+      });
+
+      it('removes a turn’s entry in the same write that applies its batch, also for a duplicate', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t1', T0));
+        await store.putPass(pending('t2', T0 + 1));
+        await store.apply({ turnId: 't1', ops: [{ op: 'ADD', text: 'likes tea' }] });
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t2']);
+        await store.putPass(pending('t1', T0));
+        expect((await store.apply({ turnId: 't1', ops: [] })).duplicate).toBe(true);
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t2']);
+      });
+
+      it('removes a turn’s entry when its failure is recorded', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t1', T0));
+        await store.recordFailure(failure('t1', T0 + 3));
+        expect(await store.passes()).toEqual([]);
+        expect((await store.failures()).map((f) => f.turnId)).toEqual(['t1']);
+      });
+
+      it('keeps the entry when the batch is refused, stale or invalid', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        await store.putPass(pending('t1', T0));
+        await expect(
+          store.apply({ turnId: 't1', ops: [{ op: 'DELETE', id, expected: { text: 'likes coffee' } }] }),
+        ).rejects.toThrow(StaleMemoryError);
+        await expect(store.apply({ turnId: 't1', ops: [{ op: 'DELETE', id: 'ghost' }] })).rejects.toThrow(
+          InvalidBatchError,
+        );
+        expect(await store.passes()).toEqual([pending('t1', T0)]);
+      });
+
+      it('refuses a malformed entry, storing nothing', async () => {
+        const store = await makeStore();
+        const malformed = { ...pending('t1', T0), resumes: -1 };
+        await expect(store.putPass(malformed)).rejects.toThrow();
+        expect(await store.passes()).toEqual([]);
+      });
+    });
+
     describe('export and import', () => {
       it('cuts a runaway model output in a failure so the export stays importable', async () => {
         const store = await makeStore();
@@ -780,7 +870,7 @@ export function describeStoreConformance(
     });
 
     describe('clear', () => {
-      it('removes memories, events, embeddings, failures and processed turns', async () => {
+      it('removes memories, events, embeddings, failures, pass journal entries and processed turns', async () => {
         const store = await makeStore();
         await store.apply({
           turnId: 't1',
@@ -788,7 +878,16 @@ export function describeStoreConformance(
           embeddings: { embedderId: EMBEDDER, vectors: [{ text: 'likes tea', vector: axis(0) }] },
         });
         await store.recordFailure(failure('t2', T0));
+        await store.putPass({
+          state: 'pending',
+          turnId: 't3',
+          text: 'x',
+          turnTime: T0,
+          startedAt: T0,
+          resumes: 0,
+        });
         await store.clear();
+        expect(await store.passes()).toEqual([]);
         expect(await store.list({ includeDeleted: true })).toEqual([]);
         expect(await store.history()).toEqual([]);
         expect(await store.failures()).toEqual([]);

@@ -6,8 +6,10 @@
  * facts too many for one decision prompt are decided in groups; either way the turn is still one batch. A failure
  * (model error, output invalid after one repair, a batch the store refuses) applies nothing and is recorded with
  * the raw output so the turn can be retried; an abort records nothing. Re-processing a turn that was applied
- * changes nothing. Every UPDATE and DELETE carries the text it was decided against: when the store finds that a
- * memory changed meanwhile, the turn is decided once more with the current memories (see concurrency.ts).
+ * changes nothing. Every outcome ends the turn's pass journal entry (see `MemoryStore.putPass`), if it has one:
+ * the batch or the failure removes it in the same write. Every UPDATE and DELETE carries the text it was decided
+ * against: when the store finds that a memory changed meanwhile, the turn is decided once more with the current
+ * memories (see concurrency.ts).
  */
 import { changedAgainError, editedByUser } from './concurrency';
 import {
@@ -192,6 +194,7 @@ export class MemoryManager {
     const existing = await this.store.findTurn(turn.turnId);
     if (existing) {
       await this.store.clearFailure(turn.turnId);
+      await this.store.clearPass(turn.turnId);
       return { status: 'skipped', facts: [], batchId: existing.batchId, operations: [], rejected: [] };
     }
     const bytes = new TextEncoder().encode(turn.text).length;
@@ -200,6 +203,7 @@ export class MemoryManager {
       const error = new PromptTooLargeError(
         `This message is ${mb(bytes)}; the Memory Manager reads at most ${mb(MAX_TURN_TEXT_BYTES)} per message, so nothing was remembered from it. Send it in smaller parts to have it remembered.`,
       );
+      await this.store.clearPass(turn.turnId);
       return { status: 'failed', facts: [], operations: [], rejected: [], error: toErrorData(error) };
     }
     let facts: string[] = [];

@@ -1,0 +1,313 @@
+/**
+ * The memory worker's Memory Manager passes, made durable so no turn is stranded. A pass is written to the store's
+ * pass journal before its message is saved, under the turn's lock (pass-locks.ts), and runs in the background, one
+ * at a time in turn order; the store removes the journal entry in the same write that applies the turn's batch or
+ * records its failure. So when a tab or the browser closes mid-pass, the entry stays: on start-up (and when another
+ * tab's lock on it is released) the pass is resumed once, and a pass interrupted again is recorded as failed, with
+ * Retry. Listing a conversation settles any turn still marked pending without a journal entry: it shows the batch
+ * that committed (with Undo), else the recorded failure, else an interruption with Retry.
+ */
+import { NotFoundError, toErrorData } from '../core/errors';
+import type { MemoryManager, ProcessTurnResult } from '../core/memory-manager';
+import type { MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
+import type { MemoryPassInfo, MemoryWorkerEvent, StoredMessage } from '../client/memory-protocol';
+import { DEFAULT_SPEAKER } from '../client/settings';
+import type { ConversationStore } from '../store/conversations-store';
+import { HISTORY_MESSAGES, toChat } from './chat-history';
+import type { PassLocks } from './pass-locks';
+
+/** What the passes need from the memory service. */
+export interface MemoryPassesDeps {
+  store: MemoryStore;
+  conversations: ConversationStore;
+  locks: PassLocks;
+  /** A Memory Manager for the current settings (creating the models on first use). */
+  manager(): Promise<MemoryManager>;
+  emit(event: MemoryWorkerEvent): void;
+  now(): number;
+}
+
+/** How often an interrupted pass is resumed automatically before it is shown as failed. */
+export const MAX_RESUMES = 1;
+
+/** The `code` of a failure recorded for a pass that was interrupted and not resumed. */
+export const INTERRUPTED = 'pass-interrupted';
+
+/** A started pass: `run` queues it (once its message is saved); `abandon` drops it when saving failed. */
+export interface StartedPass {
+  run(): void;
+  abandon(): Promise<void>;
+}
+
+/** The durable passes of one memory worker (see the module comment). */
+export class MemoryPasses {
+  private queue: Promise<unknown> = Promise.resolve();
+  private scans: Promise<unknown> = Promise.resolve();
+  /** Turns whose lock this worker holds or waits for. */
+  private readonly mine = new Set<string>();
+
+  constructor(private readonly deps: MemoryPassesDeps) {}
+
+  /** Resolves once every queued pass, and every resumption found so far, has finished. */
+  async idle(): Promise<void> {
+    let queue: Promise<unknown>;
+    do {
+      queue = this.queue;
+      await Promise.all([this.scans, queue]);
+    } while (queue !== this.queue);
+  }
+
+  /** Journals the pass of a new user turn said by `speaker`, holding its lock; see `StartedPass`. */
+  async begin(user: StoredMessage, speaker: string): Promise<StartedPass> {
+    const pass: PassTurn = {
+      turnId: user.id,
+      conversationId: user.conversationId,
+      speaker,
+      text: user.text,
+      turnTime: user.time,
+    };
+    const release = await this.lock(pass.turnId, 'wait');
+    try {
+      await this.journal(pass);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return {
+      run: () => void this.enqueue(pass, release).catch(() => undefined),
+      abandon: async () => {
+        try {
+          await this.deps.store.clearPass(pass.turnId);
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+
+  /** Runs a failed turn's pass again (journaled like a new one); the speaker is the one it was said under. */
+  async retry(turnId: string, speaker: string): Promise<MemoryPassInfo> {
+    const failure = (await this.deps.store.failures()).find((f) => f.turnId === turnId);
+    const message = await this.deps.conversations.getMessage(turnId);
+    const pass: PassTurn | undefined = message
+      ? {
+          turnId,
+          conversationId: message.conversationId,
+          speaker: failure?.speaker ?? speaker,
+          text: message.text,
+          turnTime: message.time,
+        }
+      : failure && turnOf(failure);
+    if (!pass) throw new NotFoundError('That memory pass is no longer waiting for a retry.');
+    const release = await this.lock(turnId, 'wait');
+    try {
+      await this.journal(pass);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return this.enqueue(pass, release);
+  }
+
+  /**
+   * Resumes the interrupted passes in the journal: at once when no one holds their lock, otherwise as soon as the
+   * holder (another tab) releases it without having finished the pass. Resolves once the free ones are queued.
+   */
+  resumeInterrupted(): Promise<void> {
+    const scan = this.scan();
+    this.scans = Promise.all([this.scans, scan.catch(() => undefined)]);
+    return scan;
+  }
+
+  /** Settles the memory state of listed user turns still marked pending that no pass will finish (module comment). */
+  async settle(messages: StoredMessage[]): Promise<StoredMessage[]> {
+    if (!messages.some(isPendingTurn)) return messages;
+    const journal = new Set((await this.deps.store.passes()).map((p) => p.turnId));
+    const settled: StoredMessage[] = [];
+    for (const message of messages) {
+      if (!isPendingTurn(message) || journal.has(message.id) || this.mine.has(message.id)) {
+        settled.push(message);
+        continue;
+      }
+      const fixed = { ...message, memory: await this.outcome(message) };
+      await this.deps.conversations.putMessage(fixed);
+      settled.push(fixed);
+    }
+    return settled;
+  }
+
+  private async scan(): Promise<void> {
+    const waiting = (await this.deps.store.passes()).filter(
+      (p): p is PendingPass => p.state === 'pending' && !this.mine.has(p.turnId),
+    );
+    await Promise.all(
+      waiting.map(async ({ turnId }) => {
+        const release = await this.lock(turnId, 'try');
+        if (release) return this.resume(turnId, release);
+        void this.lock(turnId, 'wait')
+          .then((later) => this.resume(turnId, later))
+          .catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Resumes one journaled pass whose lock this worker now holds, if it is still pending. */
+  private async resume(turnId: string, release: () => void): Promise<void> {
+    try {
+      const entry = (await this.deps.store.passes()).find((p) => p.turnId === turnId);
+      if (entry?.state !== 'pending') return release();
+      if (!(await this.deps.conversations.getMessage(turnId))) {
+        // Its conversation was deleted (or the message never saved): there is no turn left to remember.
+        await this.deps.store.clearPass(turnId);
+        return release();
+      }
+      if (entry.resumes >= MAX_RESUMES) {
+        await this.show(entry, await this.interrupted(entry, entry.resumes + 1));
+        return release();
+      }
+      await this.deps.store.putPass({ ...entry, resumes: entry.resumes + 1 });
+      void this.enqueue(turnOf(entry), release).catch(() => undefined);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Takes the turn's lock (waiting for it, or only if free) and remembers that this worker holds it. */
+  private async lock(turnId: string, how: 'wait'): Promise<() => void>;
+  private async lock(turnId: string, how: 'try'): Promise<(() => void) | undefined>;
+  private async lock(turnId: string, how: 'wait' | 'try'): Promise<(() => void) | undefined> {
+    const { locks } = this.deps;
+    this.mine.add(turnId);
+    const release = how === 'wait' ? await locks.acquire(turnId) : await locks.tryAcquire(turnId);
+    if (!release) {
+      this.mine.delete(turnId);
+      return undefined;
+    }
+    return () => {
+      this.mine.delete(turnId);
+      release();
+    };
+  }
+
+  private async journal(pass: PassTurn): Promise<void> {
+    await this.deps.store.putPass({ state: 'pending', ...pass, startedAt: this.deps.now(), resumes: 0 });
+  }
+
+  /** Queues a pass behind the others; its lock is released when it ends. */
+  private enqueue(pass: PassTurn, release: () => void): Promise<MemoryPassInfo> {
+    const run = this.queue.then(() => this.run(pass)).finally(release);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs the Memory Manager over one turn and records the outcome on its message. */
+  private async run(pass: PassTurn): Promise<MemoryPassInfo> {
+    let info: MemoryPassInfo;
+    try {
+      const manager = await this.deps.manager();
+      const conversationId = pass.conversationId ?? '';
+      const earlier = (await this.deps.conversations.listMessages(conversationId)).filter(
+        (m) => m.time < pass.turnTime,
+      );
+      const result = await manager.processTurn({
+        conversationId,
+        turnId: pass.turnId,
+        speaker: pass.speaker ?? DEFAULT_SPEAKER,
+        text: pass.text,
+        time: pass.turnTime,
+        context: toChat(earlier).slice(-HISTORY_MESSAGES),
+      });
+      info = await this.infoOf(result, pass.turnId);
+    } catch (err) {
+      // The models could not even be created: record it like a failed pass so Retry finds it.
+      const error = toErrorData(err);
+      await this.deps.store.recordFailure({
+        ...turnOf(pass),
+        stage: 'extract',
+        code: error.code,
+        message: error.message,
+        time: this.deps.now(),
+        attempts: 1,
+      });
+      info = { status: 'failed', operations: [], error };
+    }
+    await this.show(pass, info);
+    return info;
+  }
+
+  private async infoOf(result: ProcessTurnResult, turnId: string): Promise<MemoryPassInfo> {
+    if (result.status === 'failed') return { status: 'failed', operations: [], error: result.error };
+    if (result.status === 'skipped') {
+      // Applied earlier (e.g. by a pass interrupted after its batch committed): show that batch, with Undo.
+      const batch = await this.deps.store.findTurn(turnId);
+      return { status: 'done', batchId: result.batchId, operations: batch?.applied ?? [] };
+    }
+    return { status: 'done', batchId: result.batchId, operations: result.operations };
+  }
+
+  /** What became of a turn no pass will finish: its batch, else its failure, else an interruption (recorded). */
+  private async outcome(message: StoredMessage): Promise<MemoryPassInfo> {
+    const batch = await this.deps.store.findTurn(message.id);
+    if (batch) return { status: 'done', batchId: batch.batchId, operations: batch.applied };
+    const failure = (await this.deps.store.failures()).find((f) => f.turnId === message.id);
+    if (failure) {
+      return {
+        status: 'failed',
+        operations: [],
+        error: { name: 'AppError', code: failure.code, message: failure.message },
+      };
+    }
+    const turn = { turnId: message.id, conversationId: message.conversationId, text: message.text };
+    return this.interrupted({ ...turn, turnTime: message.time }, 1);
+  }
+
+  /** Records that a pass was interrupted and will not be resumed again; returns the failed state to show. */
+  private async interrupted(pass: PassTurn, attempts: number): Promise<MemoryPassInfo> {
+    const failure: TurnFailure = {
+      ...turnOf(pass),
+      stage: 'extract',
+      code: INTERRUPTED,
+      message:
+        'The memory pass for this message was interrupted (the tab or browser closed while it ran) and was not ' +
+        'finished, so nothing was remembered from it. Retry to process it.',
+      time: this.deps.now(),
+      attempts,
+    };
+    await this.deps.store.recordFailure(failure);
+    return {
+      status: 'failed',
+      operations: [],
+      error: { name: 'AppError', code: failure.code, message: failure.message },
+    };
+  }
+
+  /** Puts the outcome on the turn's message and tells the page. */
+  private async show(pass: PassTurn, info: MemoryPassInfo): Promise<void> {
+    const latest = await this.deps.conversations.getMessage(pass.turnId);
+    if (latest) await this.deps.conversations.putMessage({ ...latest, memory: info });
+    this.deps.emit({
+      type: 'memory-pass',
+      conversationId: latest?.conversationId ?? pass.conversationId ?? '',
+      messageId: pass.turnId,
+      memory: info,
+    });
+    this.deps.emit({ type: 'memories-changed' });
+  }
+}
+
+/** Whether a message is a user turn whose memory pass is shown as still running. */
+function isPendingTurn(message: StoredMessage): boolean {
+  return message.role === 'user' && message.memory?.status === 'pending';
+}
+
+/** Only the turn's own fields, so journal and failure records never carry each other's fields. */
+function turnOf(pass: PassTurn): PassTurn {
+  return {
+    turnId: pass.turnId,
+    ...(pass.conversationId !== undefined && { conversationId: pass.conversationId }),
+    ...(pass.speaker !== undefined && { speaker: pass.speaker }),
+    text: pass.text,
+    turnTime: pass.turnTime,
+  };
+}

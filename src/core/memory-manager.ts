@@ -9,8 +9,10 @@
  * changes nothing. Every outcome ends the turn's pass journal entry (see `MemoryStore.putPass`), if it has one:
  * the batch or the failure removes it in the same write. Every UPDATE and DELETE carries the text it was decided
  * against: when the store finds that a memory changed meanwhile, the turn is decided once more with the current
- * memories (see concurrency.ts).
+ * memories (see concurrency.ts). With a `review` threshold, a pass that would delete too many memories is not
+ * applied but held in the pass journal for the user's review (see review-guard.ts and held-pass.ts).
  */
+import { embedAndApply } from './apply-batch';
 import { changedAgainError, editedByUser } from './concurrency';
 import {
   isAbortError,
@@ -21,8 +23,10 @@ import {
   PromptTooLargeError,
   StaleMemoryError,
 } from './errors';
+import { newId } from './ids';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
 import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
+import { previewOps, reviewReason, type ReviewThreshold } from './review-guard';
 import { completeStructured } from './structured-output';
 import {
   DEFAULT_CONTEXT_WINDOW,
@@ -33,7 +37,6 @@ import {
   type PackInput,
 } from './token-budget';
 import type {
-  AppliedBatch,
   AppliedOp,
   CallOptions,
   ChatMessage,
@@ -89,6 +92,8 @@ export interface MemoryManagerOptions {
   temperature?: number;
   /** IANA time zone the prompts show times in. Default `UTC`. */
   timeZone?: string;
+  /** Holds a pass that deletes more than this allows for the user's review. Default: none, every pass applies. */
+  review?: ReviewThreshold;
 }
 
 /** One turn to process. `time` is epoch milliseconds. */
@@ -116,15 +121,22 @@ export interface RejectedOperation {
   reason: string;
 }
 
-/** What processing one turn did. */
+/**
+ * What processing one turn did. A `held` pass applied nothing: `operations` are the changes it would make and
+ * `reason` says why they wait for the user's review (the pass journal keeps them).
+ */
 export interface ProcessTurnResult {
-  status: 'applied' | 'failed' | 'skipped';
+  status: 'applied' | 'failed' | 'skipped' | 'held';
   facts: string[];
   batchId?: string;
   operations: AppliedOp[];
   rejected: RejectedOperation[];
   error?: ErrorData;
+  reason?: string;
 }
+
+/** The part of the result that applying (or holding) the decided operations produces. */
+type Committed = Pick<ProcessTurnResult, 'status' | 'batchId' | 'operations' | 'reason'>;
 
 /** Facts decided in one call, with the memories retrieved for them. */
 interface FactGroup {
@@ -164,6 +176,7 @@ export class MemoryManager {
   private readonly reservedOutput: number;
   private readonly temperature: number;
   private readonly timeZone?: string;
+  private readonly review?: ReviewThreshold;
   private readonly counter: TokenCounter;
 
   constructor(options: MemoryManagerOptions) {
@@ -181,6 +194,7 @@ export class MemoryManager {
     );
     this.temperature = options.temperature ?? 0;
     this.timeZone = options.timeZone;
+    this.review = options.review;
     this.counter = new TokenCounter(options.model);
   }
 
@@ -211,28 +225,22 @@ export class MemoryManager {
       opts.onStage?.('extract');
       facts = await this.extract(turn, signal);
       let decision = await this.decideTurn(turn, facts, opts, new Set());
-      let applied: AppliedBatch;
+      let committed: Committed;
       try {
-        applied = await this.apply(turn, decision.ops, opts);
+        committed = await this.commit(turn, decision, opts);
       } catch (err) {
         const stale = staleOf(err);
         if (!stale) throw err;
         // Memories changed after they were shown (another tab, the user, an undo): decide once more with their
         // current text. What the user edited meanwhile keeps the user's text.
         decision = await this.decideTurn(turn, facts, opts, await editedByUser(this.store, stale));
-        applied = await this.apply(turn, decision.ops, opts).catch((again: unknown) => {
+        committed = await this.commit(turn, decision, opts).catch((again: unknown) => {
           const staleAgain = staleOf(again);
           throw staleAgain ? new StageFailure('apply', changedAgainError(staleAgain)) : again;
         });
       }
       await this.store.clearFailure(turn.turnId);
-      return {
-        status: applied.duplicate ? 'skipped' : 'applied',
-        facts,
-        batchId: applied.batchId,
-        operations: applied.duplicate ? [] : applied.applied,
-        rejected: decision.rejected,
-      };
+      return { ...committed, facts, rejected: decision.rejected };
     } catch (err) {
       const failure = err instanceof StageFailure ? err : new StageFailure('apply', err);
       if (isAbortError(failure.original)) throw failure.original;
@@ -499,34 +507,35 @@ export class MemoryManager {
     return { ops, rejected, shown: seen.size };
   }
 
-  private async apply(turn: TurnInput, ops: StoreOp[], opts: ProcessTurnOptions) {
-    const { signal } = opts;
+  /** Applies the decided operations as one batch, or holds them for review when they delete too much. */
+  private async commit(
+    turn: TurnInput,
+    decision: TurnDecision,
+    opts: ProcessTurnOptions,
+  ): Promise<Committed> {
     opts.onStage?.('apply');
+    const base = {
+      turnId: turn.turnId,
+      conversationId: turn.conversationId,
+      speaker: turn.speaker,
+      modelId: this.model.id,
+    };
     try {
-      const texts = [...new Set(ops.flatMap((op) => (op.op === 'DELETE' ? [] : [op.text])))];
-      const vectors =
-        this.embedder && texts.length > 0
-          ? await this.embedder.embed(texts, 'passage', { signal })
-          : undefined;
-      throwIfAborted(signal);
-      return await this.store.apply(
-        {
-          turnId: turn.turnId,
-          conversationId: turn.conversationId,
-          speaker: turn.speaker,
-          modelId: this.model.id,
-          time: turn.time,
-          ops,
-          embeddings:
-            this.embedder && vectors
-              ? {
-                  embedderId: this.embedder.id,
-                  vectors: texts.map((text, i) => ({ text, vector: vectors[i]! })),
-                }
-              : undefined,
-        },
-        { signal },
-      );
+      const reason = this.review && reviewReason(decision.ops, decision.shown, this.review);
+      if (reason) {
+        // ADDs get their ids now, so the review shows the same changes Apply makes.
+        const ops = decision.ops.map((op) => (op.op === 'ADD' ? { ...op, id: op.id ?? newId() } : op));
+        const held = { state: 'held', ...base, text: turn.text, turnTime: turn.time, ops, reason } as const;
+        await this.store.putPass({ ...held, heldAt: Date.now() });
+        return { status: 'held', operations: previewOps(ops), reason };
+      }
+      const batch = { ...base, time: turn.time, ops: decision.ops };
+      const applied = await embedAndApply(this.store, this.embedder, batch, opts.signal);
+      return {
+        status: applied.duplicate ? 'skipped' : 'applied',
+        batchId: applied.batchId,
+        operations: applied.duplicate ? [] : applied.applied,
+      };
     } catch (err) {
       throw new StageFailure('apply', err);
     }

@@ -4,13 +4,16 @@
  * at a time in turn order; the store removes the journal entry in the same write that applies the turn's batch or
  * records its failure. So when a tab or the browser closes mid-pass, the entry stays: on start-up (and when another
  * tab's lock on it is released) the pass is resumed once, and a pass interrupted again is recorded as failed, with
- * Retry. Listing a conversation settles any turn still marked pending without a journal entry: it shows the batch
- * that committed (with Undo), else the recorded failure, else an interruption with Retry.
+ * Retry. Listing a conversation settles any turn still marked pending without a running pass: it shows the changes
+ * held for review, else the batch that committed (with Undo), else the recorded failure, else an interruption with
+ * Retry. A pass held for review (held-pass.ts) is applied or discarded here too, under the turn's lock.
  */
 import { NotFoundError, toErrorData } from '../core/errors';
+import { applyHeldPass, discardHeldPass } from '../core/held-pass';
 import type { MemoryManager, ProcessTurnResult } from '../core/memory-manager';
-import type { MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
-import type { MemoryPassInfo, MemoryWorkerEvent, StoredMessage } from '../client/memory-protocol';
+import { previewOps } from '../core/review-guard';
+import type { Embedder, HeldPass, MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
+import type { HeldChange, MemoryPassInfo, MemoryWorkerEvent, StoredMessage } from '../client/memory-protocol';
 import { DEFAULT_SPEAKER } from '../client/settings';
 import type { ConversationStore } from '../store/conversations-store';
 import { HISTORY_MESSAGES, toChat } from './chat-history';
@@ -23,6 +26,8 @@ export interface MemoryPassesDeps {
   locks: PassLocks;
   /** A Memory Manager for the current settings (creating the models on first use). */
   manager(): Promise<MemoryManager>;
+  /** The embedder new texts are embedded with, when one is ready. */
+  embedder(): Embedder | undefined;
   emit(event: MemoryWorkerEvent): void;
   now(): number;
 }
@@ -122,18 +127,79 @@ export class MemoryPasses {
   /** Settles the memory state of listed user turns still marked pending that no pass will finish (module comment). */
   async settle(messages: StoredMessage[]): Promise<StoredMessage[]> {
     if (!messages.some(isPendingTurn)) return messages;
-    const journal = new Set((await this.deps.store.passes()).map((p) => p.turnId));
+    const journal = new Map((await this.deps.store.passes()).map((p) => [p.turnId, p]));
     const settled: StoredMessage[] = [];
     for (const message of messages) {
-      if (!isPendingTurn(message) || journal.has(message.id) || this.mine.has(message.id)) {
+      const entry = journal.get(message.id);
+      if (!isPendingTurn(message) || entry?.state === 'pending' || this.mine.has(message.id)) {
         settled.push(message);
         continue;
       }
-      const fixed = { ...message, memory: await this.outcome(message) };
+      const fixed = { ...message, memory: entry ? heldInfo(entry) : await this.outcome(message) };
       await this.deps.conversations.putMessage(fixed);
       settled.push(fixed);
     }
     return settled;
+  }
+
+  /** The passes held for review, oldest turn first. */
+  async held(): Promise<HeldChange[]> {
+    return (await this.deps.store.passes()).flatMap((p) =>
+      p.state === 'held'
+        ? [
+            {
+              turnId: p.turnId,
+              ...(p.conversationId !== undefined && { conversationId: p.conversationId }),
+              text: p.text,
+              turnTime: p.turnTime,
+              reason: p.reason,
+              operations: previewOps(p.ops),
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** Applies a held pass after review (a memory changed since fails it, recorded with Retry). */
+  applyHeld(turnId: string): Promise<MemoryPassInfo> {
+    return this.review(turnId, async (pass) => {
+      const result = await applyHeldPass(this.deps.store, pass, {
+        embedder: this.deps.embedder(),
+        now: this.deps.now,
+      });
+      return result.status === 'failed'
+        ? { status: 'failed', operations: [], error: result.error }
+        : { status: 'done', batchId: result.batch.batchId, operations: result.batch.applied };
+    });
+  }
+
+  /** Discards a held pass: no memory changes and the turn counts as processed. */
+  discardHeld(turnId: string): Promise<MemoryPassInfo> {
+    return this.review(turnId, async (pass) => {
+      const batch = await discardHeldPass(this.deps.store, pass);
+      return { status: 'done', batchId: batch.batchId, operations: [], discarded: true };
+    });
+  }
+
+  /** Runs the user's decision on a held pass under its turn's lock, then shows the outcome on the turn. */
+  private async review(
+    turnId: string,
+    decide: (pass: HeldPass) => Promise<MemoryPassInfo>,
+  ): Promise<MemoryPassInfo> {
+    const release = await this.lock(turnId, 'wait');
+    try {
+      const entry = (await this.deps.store.passes()).find((p) => p.turnId === turnId);
+      if (entry?.state !== 'held') {
+        throw new NotFoundError(
+          'These changes are no longer waiting for review; they were applied or discarded.',
+        );
+      }
+      const info = await decide(entry);
+      await this.show(entry, info);
+      return info;
+    } finally {
+      release();
+    }
   }
 
   private async scan(): Promise<void> {
@@ -238,6 +304,8 @@ export class MemoryPasses {
 
   private async infoOf(result: ProcessTurnResult, turnId: string): Promise<MemoryPassInfo> {
     if (result.status === 'failed') return { status: 'failed', operations: [], error: result.error };
+    if (result.status === 'held')
+      return { status: 'held', operations: result.operations, reason: result.reason };
     if (result.status === 'skipped') {
       // Applied earlier (e.g. by a pass interrupted after its batch committed): show that batch, with Undo.
       const batch = await this.deps.store.findTurn(turnId);
@@ -294,6 +362,11 @@ export class MemoryPasses {
     });
     this.deps.emit({ type: 'memories-changed' });
   }
+}
+
+/** What a turn whose pass is held for review shows. */
+function heldInfo(pass: HeldPass): MemoryPassInfo {
+  return { status: 'held', operations: previewOps(pass.ops), reason: pass.reason };
 }
 
 /** Whether a message is a user turn whose memory pass is shown as still running. */

@@ -16,6 +16,7 @@ import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from 
 import type { RpcHandlers } from '../client/rpc';
 import {
   DEFAULT_SPEAKER,
+  reviewThreshold,
   settingsSchema,
   userSpeaker,
   validateSettings,
@@ -61,6 +62,7 @@ export class MemoryService {
       conversations: deps.conversations,
       locks: deps.locks ?? passLocks(),
       manager: () => this.manager(),
+      embedder: () => this.embedder,
       emit: (event) => deps.emit(event),
       now: this.now,
     });
@@ -136,6 +138,9 @@ export class MemoryService {
       history: ({ memoryId }) => store.history(memoryId),
       failures: () => store.failures(),
       retryFailure: ({ turnId }) => this.passes.retry(turnId, this.speaker()),
+      heldChanges: () => this.passes.held(),
+      applyHeld: ({ turnId }) => this.passes.applyHeld(turnId),
+      discardHeld: ({ turnId }) => this.passes.discardHeld(turnId),
       exportMemories: () => store.export(),
       importMemories: async ({ data }) => this.changed(await store.import(data)),
       clearAll: async () => {
@@ -314,7 +319,12 @@ export class MemoryService {
   /** A Memory Manager for the current settings, creating the models on first use. */
   private async manager(): Promise<MemoryManager> {
     const { manager } = await this.agents();
-    return new MemoryManager({ model: manager, store: this.deps.store, embedder: this.embedder });
+    return new MemoryManager({
+      model: manager,
+      store: this.deps.store,
+      embedder: this.embedder,
+      review: reviewThreshold(validateSettings(this.settings!)),
+    });
   }
 
   private changed<T>(result: T): T {

@@ -7,8 +7,10 @@
  * - A batch, an undo, an import or a clear is ONE readwrite transaction; anything failing mid-way (an invalid op,
  *   a full disk, an abort, a crash) aborts it and leaves nothing partial. `QuotaExceededError` becomes `QuotaError`.
  * - Writers from every tab are serialized by the Web Lock `memory-r1-write`, and each write re-reads what it plans
- *   against inside its transaction, so concurrent batches from two pages lose no update. Every committed change is
- *   announced on the BroadcastChannel `memory-r1-changes`; other pages refresh their index and call `onChange`.
+ *   against inside its transaction, so concurrent batches from two pages lose no update, and an UPDATE or DELETE
+ *   decided against a text its memory no longer has is refused there (`StaleMemoryError`). Every committed change
+ *   is announced on the BroadcastChannel `memory-r1-changes`; other pages refresh their index and call `onChange`.
+ * - A batch for a turn, and a turn's failure, remove the turn's pass journal entry in the same transaction.
  * - Every record read back is validated; a damaged record raises `CorruptRecordError` instead of vanishing.
  *
  * `get`, `list`, `history`, `findTurn`, `failures` and `export` read the database (always current, across tabs);

@@ -22,6 +22,7 @@ import {
   ModelOutputError,
   PromptTooLargeError,
   StaleMemoryError,
+  type StaleMemory,
 } from './errors';
 import { newId } from './ids';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
@@ -561,7 +562,7 @@ export class MemoryManager {
 }
 
 /** The stale memories of a failed apply, when the store refused the batch for them. */
-function staleOf(err: unknown) {
+function staleOf(err: unknown): StaleMemory[] | undefined {
   const original = err instanceof StageFailure ? err.original : err;
   return original instanceof StaleMemoryError ? original.stale : undefined;
 }

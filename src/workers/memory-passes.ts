@@ -71,13 +71,7 @@ export class MemoryPasses {
       text: user.text,
       turnTime: user.time,
     };
-    const release = await this.lock(pass.turnId, 'wait');
-    try {
-      await this.journal(pass);
-    } catch (err) {
-      release();
-      throw err;
-    }
+    const release = await this.start(pass);
     return {
       run: () => void this.enqueue(pass, release).catch(() => undefined),
       abandon: async () => {
@@ -104,14 +98,7 @@ export class MemoryPasses {
         }
       : failure && turnOf(failure);
     if (!pass) throw new NotFoundError('That memory pass is no longer waiting for a retry.');
-    const release = await this.lock(turnId, 'wait');
-    try {
-      await this.journal(pass);
-    } catch (err) {
-      release();
-      throw err;
-    }
-    return this.enqueue(pass, release);
+    return this.enqueue(pass, await this.start(pass));
   }
 
   /**
@@ -256,8 +243,16 @@ export class MemoryPasses {
     };
   }
 
-  private async journal(pass: PassTurn): Promise<void> {
-    await this.deps.store.putPass({ state: 'pending', ...pass, startedAt: this.deps.now(), resumes: 0 });
+  /** Takes the turn's lock (waiting for it) and journals its pass as pending; resolves with the release. */
+  private async start(pass: PassTurn): Promise<() => void> {
+    const release = await this.lock(pass.turnId, 'wait');
+    try {
+      await this.deps.store.putPass({ state: 'pending', ...pass, startedAt: this.deps.now(), resumes: 0 });
+      return release;
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   /** Queues a pass behind the others; its lock is released when it ends. */

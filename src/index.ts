@@ -13,6 +13,10 @@ export type {
   TurnInput,
   TurnStage,
 } from './core/memory-manager';
+export { DEFAULT_REVIEW_THRESHOLD, previewOps, reviewReason } from './core/review-guard';
+export type { ReviewThreshold } from './core/review-guard';
+export { applyHeldPass, discardHeldPass } from './core/held-pass';
+export type { HeldApplyResult } from './core/held-pass';
 export { AnswerAgent } from './core/answer-agent';
 export type {
   AnswerAgentOptions,

@@ -193,6 +193,7 @@ export class MrMemoryInspector extends LitElement {
         <p class="hint">
           What the assistant remembers about you. Everything stays on this device; edit or delete anything.
         </p>
+        <mr-held-changes></mr-held-changes>
         ${
           this.toast
             ? html`<div class="toast" role="status">

@@ -1,5 +1,6 @@
 // <mr-settings> and <mr-onboarding> in Chromium, found by role and accessible name as the end-to-end tests find
-// them: Settings saves the user's name trimmed and refuses a bad one beside the field, and shows the app's version;
+// them: Settings saves the user's name trimmed and refuses a bad one beside the field, saves the review threshold,
+// and shows the app's version;
 // both views show the same Server URL and Model fields, with their messages as accessible descriptions. Locators
 // are the end-to-end tests' own (a name matches as a substring), so each must find exactly one element.
 import { ContextProvider } from '@lit/context';
@@ -63,6 +64,29 @@ describe('<mr-settings> Your name', () => {
     await expect.element(name).toHaveAccessibleDescription(new RegExp(`use at most ${USER_NAME_MAX_LENGTH}`));
     await expect.poll(focusedId(element)).toBe('userName');
     expect(saved).toEqual([]);
+  });
+});
+
+describe('<mr-settings> review before forgetting', () => {
+  it('saves the threshold as numbers, and refuses an empty count beside its field', async () => {
+    const { element, saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    const count = page.getByRole('spinbutton', { name: 'forget more than this many memories' });
+    const share = page.getByRole('spinbutton', { name: 'percentage of the memories it compared' });
+    await expect.element(count).toHaveValue(5);
+    await expect.element(share).toHaveValue(50);
+    await expect.element(count).toHaveAccessibleDescription(/wait under "Review changes"/);
+    await count.fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(count).toHaveAttribute('aria-invalid', 'true');
+    await expect.element(count).toHaveAccessibleDescription(/whole number of memories from 0 to 1000/);
+    await expect.poll(focusedId(element)).toBe('reviewMaxDeletes');
+    expect(saved).toEqual([]);
+
+    await count.fill('10');
+    await share.fill('100');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(page.getByText('Saved.')).toBeVisible();
+    expect(saved.map((s) => [s.reviewMaxDeletes, s.reviewMaxDeletePercent])).toEqual([[10, 100]]);
   });
 });
 

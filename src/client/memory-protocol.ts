@@ -5,6 +5,7 @@
  */
 import type {
   AppliedBatch,
+  AppliedOp,
   ImportReport,
   MemoryEvent,
   MemoryExport,
@@ -38,6 +39,17 @@ export interface ListMemoriesParams extends MemoryFilter {
   query?: string;
 }
 
+/** A memory pass held for review, as the Memories view lists it: its turn, why, and the changes it would make. */
+export interface HeldChange {
+  turnId: string;
+  conversationId?: string;
+  /** The turn's text. */
+  text: string;
+  turnTime: number;
+  reason: string;
+  operations: AppliedOp[];
+}
+
 /** Every method of the memory worker. */
 export type MemoryRpc = {
   configure: { params: { settings: Settings }; result: { modelId: string | null } };
@@ -62,6 +74,12 @@ export type MemoryRpc = {
   history: { params: { memoryId?: string }; result: MemoryEvent[] };
   failures: { params: null; result: TurnFailure[] };
   retryFailure: { params: { turnId: string }; result: MemoryPassInfo };
+  /** Memory passes held for review (they would delete more than the review threshold allows), oldest first. */
+  heldChanges: { params: null; result: HeldChange[] };
+  /** Applies a held pass, re-checking every memory it changes; a memory changed since fails it (with Retry). */
+  applyHeld: { params: { turnId: string }; result: MemoryPassInfo };
+  /** Discards a held pass: nothing is changed and the turn counts as processed. */
+  discardHeld: { params: { turnId: string }; result: MemoryPassInfo };
   exportMemories: { params: null; result: MemoryExport };
   importMemories: { params: { data: unknown }; result: ImportReport };
   /** Deletes every memory, event, failure, conversation and message. */

@@ -17,6 +17,7 @@ import type {
   MemoryOpBatch,
   MemoryRecord,
   MemoryStore,
+  PassRecord,
   ScoredMemory,
   SearchQuery,
   TurnFailure,
@@ -33,6 +34,7 @@ import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export
 import { HybridIndex } from './hybrid-search';
 import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
 import { type ImportState, planImport } from './import-planner';
+import { byTurnTime, passRecordSchema } from './pass-journal';
 
 /** Options of `InMemoryStore`. */
 export interface InMemoryStoreOptions {
@@ -54,6 +56,7 @@ export class InMemoryStore implements MemoryStore {
   private idsByHash = new Map<string, Set<string>>();
   private hashOf = new Map<string, string>();
   private failureMap = new Map<string, TurnFailure>();
+  private passMap = new Map<string, PassRecord>();
   private index = new HybridIndex();
   private nextSeq = 1;
 
@@ -118,14 +121,20 @@ export class InMemoryStore implements MemoryStore {
     if (batch.turnId !== undefined) {
       const earlier = this.turns.get(batch.turnId);
       const record = earlier !== undefined ? this.batches.get(earlier) : undefined;
-      if (record) return { ...toAppliedBatch(record), duplicate: true };
+      if (record) {
+        this.passMap.delete(batch.turnId);
+        return { ...toAppliedBatch(record), duplicate: true };
+      }
     }
     const plan = planBatch(this.state, batch, this.context());
     if (batch.embeddings) checkVectorDims(this.index, batch.embeddings.embedderId, batch.embeddings.vectors);
     if (batch.embeddings) this.storeEmbeddings(batch.embeddings.embedderId, batch.embeddings.vectors);
     this.writePlan(plan);
     this.batches.set(plan.batch.batchId, plan.batch);
-    if (plan.batch.turnId !== undefined) this.turns.set(plan.batch.turnId, plan.batch.batchId);
+    if (plan.batch.turnId !== undefined) {
+      this.turns.set(plan.batch.turnId, plan.batch.batchId);
+      this.passMap.delete(plan.batch.turnId);
+    }
     return plan.result;
   }
 
@@ -185,6 +194,7 @@ export class InMemoryStore implements MemoryStore {
 
   async recordFailure(failure: TurnFailure): Promise<void> {
     this.failureMap.set(failure.turnId, fitFailure(structuredClone(failure)));
+    this.passMap.delete(failure.turnId);
   }
 
   async failures(): Promise<TurnFailure[]> {
@@ -193,6 +203,18 @@ export class InMemoryStore implements MemoryStore {
 
   async clearFailure(turnId: string): Promise<void> {
     this.failureMap.delete(turnId);
+  }
+
+  async putPass(pass: PassRecord): Promise<void> {
+    this.passMap.set(pass.turnId, structuredClone(passRecordSchema.parse(pass)));
+  }
+
+  async passes(): Promise<PassRecord[]> {
+    return [...this.passMap.values()].sort(byTurnTime).map((p) => structuredClone(p));
+  }
+
+  async clearPass(turnId: string): Promise<void> {
+    this.passMap.delete(turnId);
   }
 
   async export(): Promise<MemoryExport> {
@@ -229,6 +251,7 @@ export class InMemoryStore implements MemoryStore {
     this.idsByHash = new Map();
     this.hashOf = new Map();
     this.failureMap = new Map();
+    this.passMap = new Map();
     this.index = new HybridIndex();
     this.nextSeq = 1;
   }

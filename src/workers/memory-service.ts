@@ -26,6 +26,7 @@ import {
   type Settings,
 } from '../client/settings';
 import type { ConversationStore } from '../store/conversations-store';
+import { listMemoryPage } from './memory-pages';
 import type { RoleModels } from './role-models';
 
 /** What the service needs from its host. */
@@ -99,13 +100,7 @@ export class MemoryService {
         ),
       send: (params, ctx) => this.send(params.conversationId, params.text, ctx),
       retryReply: (params, ctx) => this.retryReply(params.assistantMessageId, ctx),
-      listMemories: async ({ query, ...filter }) => {
-        if (query) {
-          const hits = await store.search({ ...filter, text: query, limit: 200 });
-          return hits.map((h) => h.memory);
-        }
-        return (await store.list(filter)).reverse();
-      },
+      listMemories: (params) => listMemoryPage(store, params),
       editMemory: async ({ id, text }) =>
         this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: 'user' })),
       deleteMemory: async ({ id }) =>

@@ -9,6 +9,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
+import { parseImportFile } from '../client/import-file';
 import type { MemoryService } from '../client/memory-client';
 import {
   DEFAULT_SPEAKER,
@@ -331,9 +332,9 @@ export class MrSettings extends LitElement {
     if (!file || !this.memory) return;
     let data: unknown;
     try {
-      data = JSON.parse(await file.text());
-    } catch {
-      this.dataStatus = `Import failed: ${file.name} is not JSON. Choose a file made with Export memories.`;
+      data = parseImportFile(file.name, await file.text());
+    } catch (err) {
+      this.dataStatus = `Import failed: ${message(err)}`;
       return;
     }
     try {

@@ -10,13 +10,13 @@ import type {
   MemoryEvent,
   MemoryExport,
   MemoryFilter,
-  MemoryRecord,
+  MemoryPage,
   TurnFailure,
 } from '../core/types';
 import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../store/conversations-store';
 import type { Settings } from './settings';
 
-export type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory };
+export type { Conversation, MemoryPage, MemoryPassInfo, StoredMessage, UsedMemory };
 
 /** What a reply reports while it is produced. */
 export type ReplyProgress =
@@ -37,6 +37,11 @@ export interface ModelLoadProgress {
 /** Lists memories: a store filter plus an optional search text (ranked by the store's hybrid search). */
 export interface ListMemoriesParams extends MemoryFilter {
   query?: string;
+  /**
+   * Most memories to return, newest first (best first for a search), default 50. The result's `total` says how many
+   * match in all (for a search, how many it found: at most 200); its `speakers` are those of all live memories.
+   */
+  limit?: number;
 }
 
 /** A memory pass held for review, as the Memories view lists it: its turn, why, and the changes it would make. */
@@ -66,7 +71,7 @@ export type MemoryRpc = {
   };
   /** Produces the reply to `userMessageId` again, replacing the previous reply. */
   retryReply: { params: { assistantMessageId: string }; result: StoredMessage; progress: ReplyProgress };
-  listMemories: { params: ListMemoriesParams; result: MemoryRecord[] };
+  listMemories: { params: ListMemoriesParams; result: MemoryPage };
   editMemory: { params: { id: string; text: string }; result: AppliedBatch };
   deleteMemory: { params: { id: string }; result: AppliedBatch };
   /** Reverses a batch; with `messageId`, also marks that turn's memory events as undone. */

@@ -225,6 +225,18 @@ export interface MemoryFilter {
   includeDeleted?: boolean;
 }
 
+/** Which memories `MemoryStore.page` returns: those a filter lets through, at most `limit` from the newest. */
+export interface PageQuery extends MemoryFilter {
+  limit: number;
+}
+
+/** The newest memories matching a filter, how many match in all, and every live memory's speaker (sorted). */
+export interface MemoryPage {
+  memories: MemoryRecord[];
+  total: number;
+  speakers: string[];
+}
+
 /** A hybrid search: lexical over `text`, plus dense when `vector` (from the embedder `embedderId`) is given. */
 export interface SearchQuery extends MemoryFilter {
   text: string;
@@ -268,6 +280,11 @@ export interface MemoryStore {
   get(id: string): Promise<MemoryRecord | undefined>;
   /** Live memories (tombstones only with `includeDeleted`), oldest first. */
   list(filter?: MemoryFilter): Promise<MemoryRecord[]>;
+  /**
+   * The `limit` newest memories `list(query)` would return (newest first), how many it would return in all, and the
+   * speakers of all live memories, sorted: a view of a large bank without copying all of it.
+   */
+  page(query: PageQuery): Promise<MemoryPage>;
   /** Audit events, oldest first; for one memory when `memoryId` is given. */
   history(memoryId?: string): Promise<MemoryEvent[]>;
   /** The batch that applied `turnId`, if it was applied and not undone. */

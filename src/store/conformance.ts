@@ -572,6 +572,53 @@ export function describeStoreConformance(
       });
     });
 
+    describe('page', () => {
+      it('lists the newest memories a filter lets through, with the total and every live speaker', async () => {
+        const store = await makeStore();
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const scope = { speaker: i % 2 ? 'B' : 'A', conversationId: i < 3 ? 'c1' : 'c2' };
+          ids.push(await addOne(store, `fact ${i}`, { time: T0 + i, ...scope }));
+        }
+        const gone = await addOne(store, 'said by C', { time: T0 + 6, speaker: 'C' });
+        await store.apply({ time: T0 + 7, ops: [{ op: 'DELETE', id: gone }] });
+
+        const page = await store.page({ limit: 2 });
+        expect(page.memories.map((m) => m.text)).toEqual(['fact 5', 'fact 4']);
+        expect(page.memories[0]?.id).toBe(ids[5]);
+        expect(page.total).toBe(6);
+        expect(page.speakers).toEqual(['A', 'B']);
+        const filtered = await store.page({ speaker: 'A', conversationId: 'c1', limit: 10 });
+        expect(filtered.memories.map((m) => m.text)).toEqual(['fact 2', 'fact 0']);
+        expect(filtered.total).toBe(2);
+        expect(await store.page({ includeDeleted: true, limit: 1 })).toMatchObject({
+          memories: [{ text: 'said by C' }],
+          total: 7,
+        });
+        expect(await store.page({ limit: 0 })).toEqual({ memories: [], total: 6, speakers: ['A', 'B'] });
+      });
+
+      it('puts the last of memories created together first, the reverse of list', async () => {
+        const store = await makeStore();
+        await store.apply({ time: T0, ops: ['one', 'two', 'three'].map((text) => ({ op: 'ADD', text })) });
+        const listed = (await store.list()).reverse();
+        expect((await store.page({ limit: 3 })).memories).toEqual(listed);
+        expect(listed.map((m) => m.text)).toEqual(['three', 'two', 'one']);
+      });
+
+      it('hands out copies, so changing one changes nothing stored', async () => {
+        const store = await makeStore();
+        await addOne(store, 'likes tea');
+        const [copy] = (await store.page({ limit: 1 })).memories;
+        copy!.text = 'changed';
+        copy!.sourceTurnIds.push('t-x');
+        expect((await store.page({ limit: 1 })).memories[0]).toMatchObject({
+          text: 'likes tea',
+          sourceTurnIds: [],
+        });
+      });
+    });
+
     describe('embeddings', () => {
       it('lists live memories without a vector for the embedder, oldest first, up to the limit', async () => {
         const store = await makeStore();
@@ -1001,6 +1048,28 @@ export function describeStoreConformance(
             await run(store, actions);
             await checkInvariants(store);
           }),
+          { numRuns: runs },
+        );
+      });
+
+      it('pages what list returns, newest first, under random ops and undos', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(action, { maxLength: 20 }),
+            fc.constantFrom(undefined, 'A', 'B'),
+            fc.nat({ max: 8 }),
+            async (actions, speaker, limit) => {
+              const store = await makeStore();
+              await run(store, actions);
+              const filter = speaker === undefined ? {} : { speaker };
+              const listed = (await store.list(filter)).reverse();
+              const page = await store.page({ ...filter, limit });
+              expect(page.memories).toEqual(listed.slice(0, limit));
+              expect(page.total).toBe(listed.length);
+              const speakers = new Set((await store.list()).flatMap((m) => (m.speaker ? [m.speaker] : [])));
+              expect(page.speakers).toEqual([...speakers].sort());
+            },
+          ),
           { numRuns: runs },
         );
       });

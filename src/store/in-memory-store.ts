@@ -15,8 +15,10 @@ import type {
   MemoryExport,
   MemoryFilter,
   MemoryOpBatch,
+  MemoryPage,
   MemoryRecord,
   MemoryStore,
+  PageQuery,
   PassRecord,
   ScoredMemory,
   SearchQuery,
@@ -32,7 +34,7 @@ import {
 } from './batch-planner';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
 import { type ImportState, planImport } from './import-planner';
 import { byTurnTime, passRecordSchema } from './pass-journal';
 
@@ -153,6 +155,10 @@ export class InMemoryStore implements MemoryStore {
       .filter((r) => matchesFilter(r, filter))
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((r) => structuredClone(r));
+  }
+
+  async page(query: PageQuery): Promise<MemoryPage> {
+    return pageOf(this.records.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {

@@ -27,8 +27,10 @@ import type {
   MemoryExport,
   MemoryFilter,
   MemoryOpBatch,
+  MemoryPage,
   MemoryRecord,
   MemoryStore,
+  PageQuery,
   PassRecord,
   ScoredMemory,
   SearchQuery,
@@ -45,7 +47,7 @@ import {
 import { StoreClosedError, VectorDimensionError } from './errors';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
 import {
   DEFAULT_DB_NAME,
   EMBEDDING_CHUNK_SIZE,
@@ -286,6 +288,12 @@ export class IndexedDbStore implements MemoryStore {
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
     return (await this.readAllMemories()).filter((r) => matchesFilter(r, filter));
+  }
+
+  /** Served from the cache that search uses (every record, oldest first), not from the database. */
+  async page(query: PageQuery): Promise<MemoryPage> {
+    if (this.closedBy) throw new StoreClosedError(this.closedBy);
+    return pageOf(this.records.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {

@@ -25,6 +25,7 @@ import {
 import type { ConversationStore } from '../store/conversations-store';
 import { HISTORY_MESSAGES, toChat } from './chat-history';
 import { MemoryPasses } from './memory-passes';
+import { listMemoryPage } from './memory-pages';
 import { passLocks, type PassLocks } from './pass-locks';
 import type { RoleModels } from './role-models';
 
@@ -115,13 +116,7 @@ export class MemoryService {
         ),
       send: (params, ctx) => this.send(params.conversationId, params.text, ctx),
       retryReply: (params, ctx) => this.retryReply(params.assistantMessageId, ctx),
-      listMemories: async ({ query, ...filter }) => {
-        if (query) {
-          const hits = await store.search({ ...filter, text: query, limit: 200 });
-          return hits.map((h) => h.memory);
-        }
-        return (await store.list(filter)).reverse();
-      },
+      listMemories: (params) => listMemoryPage(store, params),
       editMemory: async ({ id, text }) =>
         this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: USER_MODEL_ID })),
       deleteMemory: async ({ id }) =>

@@ -238,11 +238,13 @@ describe('OpenAICompatibleChatModel.complete', () => {
 
   it('times out with ModelTimeoutError when the server stays silent, without retrying', async () => {
     server.setHandler(() => ({ kind: 'hang' }));
-    const err = await model({ timeoutMs: 50 })
+    // Long enough for the request to reach the server on a loaded machine: one that arrives after the test ends
+    // would be counted by the next test.
+    const err = await model({ timeoutMs: 1000 })
       .complete(hello)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelTimeoutError);
-    expect(err).toMatchObject({ code: 'model-timeout', timeoutMs: 50 });
+    expect(err).toMatchObject({ code: 'model-timeout', timeoutMs: 1000 });
     expect(server.requests).toHaveLength(1);
   });
 

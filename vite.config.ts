@@ -1,10 +1,12 @@
-// Vite: builds the app (index.html + workers). ONNX Runtime's wasm is served by the app itself (ortWasm), the
-// service worker and manifest come from vite-plugin-pwa (generateSW, update prompt through workbox-window), and the
-// Content-Security-Policy is written into index.html and sent as a header by `vite preview` (workers take their
-// policy from their own response headers, not from the page's meta tag).
+// Vite: builds the app (index.html + workers). ONNX Runtime's wasm (ortWasm) and Universal Sentence Encoder lite
+// (useLite: its model files and TF.js' wasm) are served by the app itself, the service worker and manifest come from
+// vite-plugin-pwa (generateSW, update prompt through workbox-window), and the Content-Security-Policy is written into
+// index.html and sent as a header by `vite preview` (workers take their policy from their own response headers, not
+// from the page's meta tag).
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { ortWasm } from './scripts/vite-ort-wasm.ts';
+import { useLite } from './scripts/vite-use-lite.ts';
 
 /** Hosts model weights and WebLLM model libraries are downloaded from (and nothing else remote). */
 const MODEL_HOSTS = [
@@ -60,6 +62,7 @@ export default defineConfig({
   server: { host: '127.0.0.1' },
   plugins: [
     ortWasm(),
+    useLite(),
     cspMeta(),
     VitePWA({
       strategies: 'generateSW',
@@ -84,7 +87,9 @@ export default defineConfig({
       },
       workbox: {
         // The app shell, every chunk (WebLLM and transformers.js too, so on-device works offline once models are
-        // cached) and ONNX Runtime's wasm (~25 MB, hence the raised limit). Source maps are not precached.
+        // cached) and ONNX Runtime's wasm (~25 MB, hence the raised limit), TF.js' wasm under use-lite/ (~1 MB) but not
+        // the USE lite model beside it (.json and extensionless shards, 28 MB): the memory worker fetches that only
+        // when it is chosen and keeps it in Cache Storage (src/embed/use-lite-files.ts). Source maps are not precached.
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,wasm}'],
         // transformers.js also emits ONNX Runtime's wasm under assets/; the embedder loads the copy under /ort/.
         globIgnores: ['assets/*.wasm'],

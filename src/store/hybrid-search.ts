@@ -224,32 +224,32 @@ export class HybridIndex {
     };
 
     const recency = (id: string): number => this.docs.get(id)?.updatedAt ?? 0;
-    let lexical: LexicalHit[] = [];
     const terms = indexTerms(tokenize(query.text));
     const reference = this.lexical.referenceScore(terms);
-    if (terms.length > 0) {
-      // The lexical index returns its best `depth` matches plus any tied with the last, so ties can be broken by
-      // recency here before cutting to depth.
-      lexical = this.lexical
-        .search(terms, depth, accept)
-        .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id))
-        .slice(0, depth);
-    }
+    // The lexical index returns its best `depth` matches plus any tied with the last, so ties can be broken by
+    // recency here before cutting to depth.
+    const lexical: LexicalHit[] =
+      terms.length > 0
+        ? this.lexical
+            .search(terms, depth, accept)
+            .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id))
+            .slice(0, depth)
+        : [];
     const table = query.embedderId !== undefined ? this.tables.get(query.embedderId) : undefined;
     const vector = query.vector;
-    let hits: IndexHit[];
-    if (vector && table) {
-      hits = fuseRankings({
-        lexical,
-        lexicalReference: reference,
-        dense: table.topK(vector, depth, accept),
-        cosineOf: (ids) => table.similarities(vector, ids),
-        lexicalWeight: this.lexicalWeight,
-      });
-    } else {
-      hits = lexical.map(({ id, score }, i) => ({ id, score: score / reference, lexicalRank: i + 1 }));
+    if (!vector || !table) {
+      // Already in order (equal scores and times keep the index's order, as they always have).
+      return lexical
+        .slice(0, limit)
+        .map(({ id, score }, i) => ({ id, score: score / reference, lexicalRank: i + 1 }));
     }
-    return hits
+    return fuseRankings({
+      lexical,
+      lexicalReference: reference,
+      dense: table.topK(vector, depth, accept),
+      cosineOf: (ids) => table.similarities(vector, ids),
+      lexicalWeight: this.lexicalWeight,
+    })
       .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id) || (a.id < b.id ? -1 : 1))
       .slice(0, limit);
   }

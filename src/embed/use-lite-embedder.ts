@@ -197,8 +197,8 @@ export class UseLiteEmbedder implements Embedder {
   }
 }
 
-/** The `.wasm` location TF.js was started with: it reads it once, when the backend first initializes. */
-let startedWith: { wasmPaths: string | undefined } | undefined;
+/** Whether TF.js' WebAssembly backend has started: it reads `setWasmPaths` only before its first start. */
+let backendStarted = false;
 
 /** Imports TF.js with its WebAssembly backend and makes that the active backend. */
 async function startBackend(wasmPaths: string | undefined): Promise<Tf> {
@@ -207,13 +207,13 @@ async function startBackend(wasmPaths: string | undefined): Promise<Tf> {
     import('@tensorflow/tfjs-backend-wasm'),
   ]);
   try {
-    if (!startedWith && wasmPaths !== undefined) wasm.setWasmPaths(wasmPaths);
+    if (!backendStarted && wasmPaths !== undefined) wasm.setWasmPaths(wasmPaths);
     if (!(await tf.setBackend('wasm'))) throw new Error('the WebAssembly backend failed to start');
     await tf.ready();
   } catch (err) {
     throw loadError(err);
   }
-  startedWith ??= { wasmPaths };
+  backendStarted = true;
   return tf;
 }
 

@@ -12,7 +12,8 @@
  * of its candidates' maximum: a retriever with nothing to say about a query (cosines all alike, as from random
  * vectors; query words that match only in passing) then moves the other's order little, instead of having its
  * best candidate scored 1 whatever it is. With `w = 1` it ranks as the lexical retriever alone and with `w = 0` as
- * the dense one, so a weight chosen by sweeping [0, 1] on data is at least as good there as the better input.
+ * the dense one (up to the order of equal scores), so a weight chosen by sweeping [0, 1] on data is at least as good
+ * there as the better input.
  *
  * Memories one retriever found and the other did not: a missing BM25 is 0 (no query word, or too weak to be among
  * the lexical candidates); a missing cosine is computed exactly (`cosineOf`). A memory with no vector (for example

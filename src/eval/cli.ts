@@ -132,7 +132,7 @@ function comparisonRows(
 async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
   const memory = oneOf<RetrievalMemory>(flags, 'memory', ['turns', 'observations']) ?? 'turns';
   const ks = parseKs(flags.k);
-  const { dataset, conversations } = await locomoConversations(flags, io, 'all');
+  const { dataset, split, conversations } = await locomoConversations(flags, io, 'all');
   const embedder = await loadEmbedder(flags.embedder);
   const out = resolve(
     flags.out ?? join('eval-results', `retrieval-${memory}-${embedder ? 'hybrid' : 'lexical'}`),
@@ -158,13 +158,13 @@ async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
     const chartKs = ks.filter((k) => k === 10 || k === 60);
     const chart = details.lexical
       ? barChartSvg({
-          title: `Evidence recall on ${summary.dataset} (${memory}): lexical vs hybrid`,
+          title: `Evidence recall on ${summary.dataset} (${split} split, ${memory}): lexical vs hybrid`,
           groups: columns,
           series: comparisonRows(chartKs.length > 0 ? chartKs : ks.slice(-1), runs),
         })
       : undefined;
     const md = [
-      `# Retrieval on ${summary.dataset} (${memory}, ${details.retriever})`,
+      `# Retrieval on ${summary.dataset} (${split} split, ${memory}, ${details.retriever})`,
       '',
       `Evidence recall@k in %, ${summary.questions} questions (${details.memories} memories); category 5 excluded, ` +
         `${details.skipped} questions without a retrievable evidence turn skipped.` +

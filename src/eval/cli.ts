@@ -115,7 +115,11 @@ async function locomoConversations(flags: Flags, io: CliIo, fallback: LocomoSpli
   for (const w of data.warnings) io.stderr(`warning: ${w}`);
   const conversations = locomoSplit(data.conversations, split);
   if (conversations.length === 0) {
-    throw new UsageError(`${dataset} has no conversations in the ${split} split; use --split all.`);
+    throw new UsageError(
+      `${dataset} has no conversations in the ${split} split (it holds ${data.conversations
+        .map((c) => c.id)
+        .join(', ')}); choose another --split.`,
+    );
   }
   return { dataset, split, conversations };
 }
@@ -243,23 +247,12 @@ function judgeModelOf(flags: Flags, contextWindow: number | undefined): ChatMode
 }
 
 async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
-  const dataset = required(flags, 'dataset');
   const baseUrl = required(flags, 'base-url');
   const modelName = required(flags, 'model');
-  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
   const baseline = oneOf<Exclude<LocomoMethod, 'memory'>>(flags, 'baseline', ['full-context', 'rag-turns']);
   const method: LocomoMethod = baseline ?? 'memory';
   const contextWindow = integer(flags, 'context-window', 1);
-  const data = await loadLocomo(dataset);
-  for (const w of data.warnings) io.stderr(`warning: ${w}`);
-  const conversations = locomoSplit(data.conversations, split);
-  if (conversations.length === 0) {
-    throw new UsageError(
-      `${dataset} has no conversations in the ${split} split (it holds ${data.conversations
-        .map((c) => c.id)
-        .join(', ')}); choose another --split.`,
-    );
-  }
+  const { dataset, split, conversations } = await locomoConversations(flags, io, 'all');
   const model = chatModel(baseUrl, modelName, contextWindow);
   const judgeModel = judgeModelOf(flags, undefined);
   if (!judgeModel) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');

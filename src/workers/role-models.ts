@@ -3,8 +3,8 @@
  * `OpenAICompatibleChatModel` per distinct model name, fetching from the worker. On-device: `WebLlmChatModel`s over
  * one WebLLM engine in a nested engine worker that holds every role's model (custom models added by URL included,
  * read from IndexedDB); two different role models are checked for disk and GPU memory together before they load.
- * Heavy libraries (WebLLM, transformers.js, TensorFlow.js) are imported only when the settings need them. Shared by the memory
- * worker and the benchmark worker.
+ * Heavy libraries (WebLLM, transformers.js, TensorFlow.js) are imported only when the settings need them. Shared by
+ * the memory worker and the benchmark worker.
  */
 import type { Settings } from '../client/settings';
 import { NO_EMBEDDINGS } from '../client/settings';

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.ts';
 import { ortWasm } from './scripts/vite-ort-wasm.ts';
+import { useLite } from './scripts/vite-use-lite.ts';
 
 export default defineConfig({
   test: {
@@ -18,8 +19,9 @@ export default defineConfig({
         },
       },
       {
-        // ONNX Runtime's wasm, served same-origin under /ort/ for the embedder tests (as the app serves it).
-        plugins: [ortWasm()],
+        // ONNX Runtime's wasm under /ort/ and USE lite under /use-lite/, same-origin for the embedder tests (as the app
+        // serves them).
+        plugins: [ortWasm(), useLite()],
         // Pre-bundled up front: discovering them mid-run makes Vite reload the page under a running test.
         optimizeDeps: { include: ['@lit/task', 'lit/directives/unsafe-html.js', 'workbox-window'] },
         test: {

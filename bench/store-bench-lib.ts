@@ -8,30 +8,16 @@
  * also reports recall on random vectors, for honesty.
  *
  * Stable API: `benchSearch(opts, report)`, `benchDense(opts, report)`, `benchApply(opts, report)`, `naiveTopK`,
- * `buildHybridIndex`, `timeInterleaved`, `syntheticCorpus`, `syntheticVectors`, `recallAt`, `timeIt`, `mulberry32`,
+ * `buildHybridIndex`, `timeInterleaved`, `syntheticCorpus`, `syntheticVectors`, `recallAt`, `timeIt`,
  * `Figure`, `VectorKind`.
  */
 import type { MemoryStore, StoreOp } from '../src/core/types';
 import { HybridIndex } from '../src/store/hybrid-search';
 import { VectorTable } from '../src/store/vector-table';
+import { gaussian, mulberry32 } from '../src/testing/seeded-random';
 
 /** One measured figure, printed as one JSON line. */
 export type Figure = Record<string, string | number>;
-
-/**
- * A small seeded PRNG (Mulberry32), so every run measures the same data.
- * @example mulberry32(1)() // => 0.6270739405881613
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYLLABLES = 'ka lo mi ne ru sa te vi do ba fe gu hi jo ma ni po re si tu wa ye zo'.split(' ');
 
@@ -44,7 +30,7 @@ export type VectorKind = 'clustered' | 'random';
  * about 0; `random` draws isotropic gaussian vectors.
  */
 export function syntheticVectors(dims: number, kind: VectorKind, rand: () => number): () => Float32Array {
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const gauss = gaussian(rand);
   const centroids = Array.from({ length: 300 }, () => Float32Array.from({ length: dims }, gauss));
   return () => {
     const v = new Float32Array(dims);

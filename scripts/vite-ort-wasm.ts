@@ -1,18 +1,18 @@
 /**
  * Vite plugin that serves ONNX Runtime Web's wasm files from the app itself, so transformers.js never fetches
- * them from a CDN: in dev it answers `/ort/<file>` from `node_modules/onnxruntime-web/dist`, and in a build it
- * emits the same files to `dist/ort/` (which `vite preview` and any static host then serve). The embedder points
- * ONNX Runtime at this path (`TransformersEmbedder`'s `wasmPaths`, default `/ort/`).
+ * them from a CDN: `/ort/<file>` from `node_modules/onnxruntime-web/dist` in dev, `dist/ort/` in a build (see
+ * `packageFiles`). The embedder points ONNX Runtime at this path (`TransformersEmbedder`'s `wasmPaths`, default
+ * `/ort/`).
  *
  * @example
  * // vite.config.ts
  * plugins: [ortWasm()]
  * // GET /ort/ort-wasm-simd-threaded.asyncify.wasm -> 200 application/wasm
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
+import { packageFiles } from './vite-package-files';
 
 /** Options of `ortWasm`; defaults stated per field. */
 export interface OrtWasmOptions {
@@ -38,49 +38,13 @@ export function ortDistDir(): string {
   return dirname(fromTransformers.resolve('onnxruntime-web'));
 }
 
-const CONTENT_TYPES: Record<string, string> = { wasm: 'application/wasm', mjs: 'text/javascript' };
-
 /** The Vite plugin (see the module header). */
 export function ortWasm(options: OrtWasmOptions = {}): Plugin {
-  const urlPath = (options.path ?? 'ort').replace(/^\/+|\/+$/g, '');
-  const files = new Set(options.files ?? DEFAULT_ORT_FILES);
   const dist = ortDistDir();
-  let base = '/';
-
-  return {
-    name: 'memory-r1:ort-wasm',
-    configResolved(config) {
-      base = config.base.endsWith('/') ? config.base : `${config.base}/`;
-    },
-    configureServer(server) {
-      const prefix = `${base}${urlPath}/`;
-      server.middlewares.use((req, res, next) => {
-        const pathname = (req.url ?? '').split('?')[0] ?? '';
-        if (!pathname.startsWith(prefix)) return next();
-        const name = pathname.slice(prefix.length);
-        if (!files.has(name)) {
-          res.statusCode = 404;
-          res.end(`Not one of the ONNX Runtime files this app serves: ${name}`);
-          return;
-        }
-        const body = readFileSync(join(dist, name));
-        res.setHeader(
-          'Content-Type',
-          CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream',
-        );
-        res.setHeader('Content-Length', body.byteLength);
-        res.setHeader('Cache-Control', 'no-cache');
-        res.end(body);
-      });
-    },
-    generateBundle() {
-      for (const name of files) {
-        this.emitFile({
-          type: 'asset',
-          fileName: `${urlPath}/${name}`,
-          source: readFileSync(join(dist, name)),
-        });
-      }
-    },
-  };
+  const names = options.files ?? DEFAULT_ORT_FILES;
+  return packageFiles({
+    name: 'ort-wasm',
+    path: options.path ?? 'ort',
+    files: Object.fromEntries(names.map((name) => [name, join(dist, name)])),
+  });
 }

@@ -47,8 +47,11 @@ export type {
   ScriptedResponder,
 } from './testing/scripted-chat-model';
 export { InMemoryStore } from './store/in-memory-store';
+export { LEXICAL_WEIGHT } from './store/fusion';
 export { IndexedDbStore } from './store/indexeddb-store';
 export { TransformersEmbedder } from './embed/transformers-embedder';
+export { UseLiteEmbedder, USE_LITE_ID, type UseLiteFileSource } from './embed/use-lite-embedder';
+export { fetchUseLiteFiles } from './embed/use-lite-files';
 export { CachedEmbedder } from './embed/embedding-cache';
 export { runBackfill } from './embed/backfill';
 export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './embed/embedding-models';

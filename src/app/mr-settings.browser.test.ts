@@ -72,6 +72,22 @@ describe('<mr-settings> Your name', () => {
   });
 });
 
+describe('<mr-settings> Embedding model', () => {
+  it('offers Universal Sentence Encoder lite and saves its id', async () => {
+    const { saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    const select = page.getByRole('combobox', { name: 'Embedding model' });
+    await expect
+      .element(
+        select.getByRole('option', { name: 'Universal Sentence Encoder lite (English, bundled) (28 MB)' }),
+      )
+      .toBeInTheDocument();
+    await select.selectOptions('use-lite');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(page.getByText('Saved.')).toBeVisible();
+    expect(saved.map((s) => s.embeddingModel)).toEqual(['use-lite']);
+  });
+});
+
 describe('<mr-settings> review before forgetting', () => {
   it('saves the threshold as numbers, and refuses an empty count beside its field', async () => {
     const { element, saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });

@@ -213,7 +213,10 @@ export class MrSettings extends LitElement {
               None (keyword search only)
             </option>
           </select>
-          <p class="hint">Finds related memories by meaning. Downloaded once from Hugging Face.</p>
+          <p class="hint">
+            Finds related memories by meaning. Downloaded once from Hugging Face; the bundled one comes from
+            this app.
+          </p>
         </div>
         ${textField({
           id: 'userName',

@@ -30,6 +30,11 @@ export interface EmbeddingModelSpec {
   languages: 'english' | 'multilingual';
   /** Approximate download size of the weights at `dtype`, in megabytes (for the model manager). */
   downloadMb?: number;
+  /**
+   * What runs it: transformers.js (default; weights from the model host or the local model folder), or `use-lite`:
+   * `UseLiteEmbedder`, whose files the app serves itself (then `dtype`, `pooling` and the prefixes do not apply).
+   */
+  runtime?: 'use-lite';
 }
 
 /**
@@ -71,6 +76,19 @@ export const EMBEDDING_MODELS: readonly EmbeddingModelSpec[] = Object.freeze([
     passagePrefix: 'passage: ',
     languages: 'multilingual',
     downloadMb: 118,
+  },
+  {
+    // Served by the app itself (scripts/vite-use-lite.ts), never by a model host; see docs/models.md for when to pick it.
+    id: 'use-lite',
+    label: 'Universal Sentence Encoder lite (English, bundled)',
+    dims: 512,
+    dtype: 'fp32',
+    pooling: 'mean',
+    queryPrefix: '',
+    passagePrefix: '',
+    languages: 'english',
+    downloadMb: 28,
+    runtime: 'use-lite',
   },
 ] satisfies EmbeddingModelSpec[]);
 

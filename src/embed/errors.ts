@@ -8,12 +8,16 @@ import { AppError } from '../core/errors';
 /** The model's files are neither cached, nor in the local model folder, nor allowed to be downloaded. */
 export class EmbeddingModelUnavailableError extends AppError {
   readonly modelId: string;
-  constructor(modelId: string, detail: string, options?: { cause?: unknown }) {
+  /** `advice` replaces the default next step (allow downloads, or put the files in the local model folder). */
+  constructor(modelId: string, detail: string, options?: { cause?: unknown; advice?: string }) {
+    const advice =
+      options?.advice ??
+      'Allow model downloads in Settings to fetch it once, or put its files (config.json, tokenizer.json, ' +
+        'tokenizer_config.json, onnx/model*.onnx) in the local model folder.';
     super(
       'embedding-model-unavailable',
-      `The embedding model "${modelId}" is not available on this device (${detail}). Allow model downloads in ` +
-        `Settings to fetch it once, or put its files (config.json, tokenizer.json, tokenizer_config.json, ` +
-        `onnx/model*.onnx) in the local model folder. Search keeps working on keywords until then.`,
+      `The embedding model "${modelId}" is not available on this device (${detail}). ${advice} Search keeps ` +
+        `working on keywords until then.`,
       options,
     );
     this.modelId = modelId;

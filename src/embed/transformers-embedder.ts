@@ -18,6 +18,7 @@ import {
   type ProgressInfo,
 } from '@huggingface/transformers';
 import { throwIfAborted } from '../core/errors';
+import { abortable } from './abortable';
 import type { CallOptions, EmbedKind, Embedder } from '../core/types';
 import {
   resolveEmbeddingModel,
@@ -294,41 +295,4 @@ function progressTracker(
   return (info) => {
     if (info.status === 'progress_total') onProgress({ loaded: info.loaded, total: info.total });
   };
-}
-
-/**
- * Resolves like `work`, or rejects with an `AbortError` as soon as `signal` aborts; `onLate` receives a result
- * that arrives after the abort, so it can be released.
- */
-function abortable<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-  onLate?: (late: T) => void,
-): Promise<T> {
-  if (!signal) return work;
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      reject(abortReason(signal));
-      if (onLate) work.then(onLate, () => undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** The error an aborted call rejects with: the signal's reason when it is an Error, else an `AbortError`. */
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error
-    ? signal.reason
-    : new DOMException('The operation was aborted.', 'AbortError');
 }

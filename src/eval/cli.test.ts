@@ -183,7 +183,7 @@ describe('eval retrieval', () => {
       out,
     ]);
     expect(code).toBe(0);
-    expect(stdout).toContain('(turns, hybrid:tiny-embedder#q8)');
+    expect(stdout).toContain('(all split, turns, hybrid:tiny-embedder#q8)');
     const summary = (await readJson(join(out, 'summary.json'))) as { questions: number };
     expect(summary.questions).toBe(9);
   });

@@ -1,7 +1,9 @@
 /**
  * The evaluation command line: `npm run eval -- <command> [flags]`.
  *
- * - `retrieval`: evidence recall@k of the project's search on LoCoMo, no model needed.
+ * - `retrieval`: evidence recall@k of the project's search on LoCoMo, no model needed (lexical, and hybrid with
+ *   `--embedder`).
+ * - `retrieval-sweep`: measures every fusion weight on the turn and observation banks and picks one.
  * - `locomo`: Memory-R1 question answering on LoCoMo against an OpenAI-compatible server.
  * - `longmemeval`, `msc`: the same pipeline on LongMemEval and MSC-Self-Instruct files.
  *
@@ -15,6 +17,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChatModel, Embedder } from '../core/types';
 import { TransformersEmbedder } from '../embed/transformers-embedder';
+import { USE_LITE_ID } from '../embed/use-lite-embedder';
+import { loadUseLiteFromPackage } from '../embed/use-lite-node';
 import { chatModel, type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from './cli-support';
 import { UsageError } from './errors';
 import { runHaystack, type HaystackItem } from './haystack-runner';
@@ -23,8 +27,15 @@ import { loadLocomo, locomoSplit, type LocomoSplit } from './loaders/locomo';
 import { loadLongMemEval } from './loaders/longmemeval';
 import { loadMsc } from './loaders/msc';
 import { runLocomo, type LocomoMethod } from './locomo-runner';
-import { appendJsonLines, markdownTable, percent, writeText } from './report';
-import { RETRIEVAL_CATEGORIES, runRetrieval, type RetrievalMemory } from './retrieval';
+import { appendJsonLines, barChartSvg, markdownTable, percent, writeText } from './report';
+import {
+  prepareRetrieval,
+  RETRIEVAL_CATEGORIES,
+  runRetrieval,
+  type RecallByCategory,
+  type RetrievalMemory,
+} from './retrieval';
+import { sweepFusionWeight, sweepTable, sweepVerdict } from './retrieval-sweep';
 
 export type { CliIo } from './cli-support';
 
@@ -32,7 +43,8 @@ const USAGE = `Usage: npm run eval -- <command> [flags]
 
 Commands:
   retrieval    --dataset FILE [--memory turns|observations] [--k 10,60] [--split all|train|val|test]
-               [--embedder DIR] [--out DIR]
+               [--embedder use-lite|DIR] [--out DIR]
+  retrieval-sweep --dataset FILE --embedder use-lite|DIR [--k 1,5,10,20,60] [--split train] [--out DIR]
   locomo       --dataset FILE --base-url URL --model NAME [--judge-base-url URL] [--judge-model NAME]
                [--split all|train|val|test] [--limit N] [--concurrency N] [--out DIR]
                [--baseline full-context|rag-turns] [--include-adversarial] [--embedder DIR] [--context-window N]
@@ -40,7 +52,8 @@ Commands:
                [--limit N] [--concurrency N] [--out DIR] [--embedder DIR] [--context-window N]
   msc          (the same flags as longmemeval; FILE is MemGPT's MSC-Self-Instruct JSONL)
 
-An API key, when the server needs one, is read from the OPENAI_API_KEY environment variable.
+--embedder use-lite is Universal Sentence Encoder lite from its npm package; a DIR is a transformers.js model
+folder. An API key, when the server needs one, is read from the OPENAI_API_KEY environment variable.
 See docs/evaluation.md.`;
 
 const OPTIONS = {
@@ -79,6 +92,7 @@ function parseKs(raw: string | undefined): number[] {
 
 async function loadEmbedder(dir: string | undefined): Promise<Embedder | undefined> {
   if (dir === undefined) return undefined;
+  if (dir === USE_LITE_ID) return loadUseLiteFromPackage();
   const path = resolve(dir);
   if (!existsSync(join(path, 'config.json'))) {
     throw new UsageError(
@@ -93,22 +107,41 @@ async function loadEmbedder(dir: string | undefined): Promise<Embedder | undefin
   });
 }
 
-async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
+/** The LoCoMo conversations of the `--split` flag, with the file's warnings on stderr. */
+async function locomoConversations(flags: Flags, io: CliIo, fallback: LocomoSplit) {
   const dataset = required(flags, 'dataset');
-  const memory = oneOf<RetrievalMemory>(flags, 'memory', ['turns', 'observations']) ?? 'turns';
-  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
-  const ks = parseKs(flags.k);
+  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? fallback;
   const data = await loadLocomo(dataset);
   for (const w of data.warnings) io.stderr(`warning: ${w}`);
   const conversations = locomoSplit(data.conversations, split);
   if (conversations.length === 0) {
-    throw new UsageError(`${dataset} has no conversations in the ${split} split; use --split all.`);
+    throw new UsageError(
+      `${dataset} has no conversations in the ${split} split (it holds ${data.conversations
+        .map((c) => c.id)
+        .join(', ')}); choose another --split.`,
+    );
   }
+  return { dataset, split, conversations };
+}
+
+/** Recall rows for a Markdown table: each run (lexical, hybrid) at each k, one row each. */
+function comparisonRows(
+  ks: number[],
+  runs: { name: string; recall: Record<string, RecallByCategory> }[],
+): { name: string; values: RecallByCategory }[] {
+  const name = (run: string, k: number) => (runs.length > 1 ? `${run} @${k}` : `recall@${k}`);
+  return ks.flatMap((k) => runs.map((r) => ({ name: name(r.name, k), values: r.recall[k]! })));
+}
+
+async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
+  const memory = oneOf<RetrievalMemory>(flags, 'memory', ['turns', 'observations']) ?? 'turns';
+  const ks = parseKs(flags.k);
+  const { dataset, split, conversations } = await locomoConversations(flags, io, 'all');
   const embedder = await loadEmbedder(flags.embedder);
   const out = resolve(
     flags.out ?? join('eval-results', `retrieval-${memory}-${embedder ? 'hybrid' : 'lexical'}`),
   );
-  const bar = progressBar(io, 'retrieval', BAR_LOOK);
+  const bar = progressBar(io, 'embedding', BAR_LOOK);
   try {
     const { summary, details, records } = await runRetrieval({
       dataset: basename(dataset),
@@ -121,25 +154,81 @@ async function retrievalCommand(flags: Flags, io: CliIo): Promise<number> {
     });
     bar.stop();
     const columns = ['overall', ...RETRIEVAL_CATEGORIES];
-    const table = markdownTable(
-      columns,
-      ks.map((k) => ({ name: `recall@${k}`, values: summary.recall[k] ?? {} })),
-    );
+    const runs = [
+      ...(details.lexical ? [{ name: 'lexical', recall: details.lexical }] : []),
+      { name: embedder ? 'hybrid' : 'lexical', recall: summary.recall },
+    ];
+    const table = markdownTable(columns, comparisonRows(ks, runs));
+    const chartKs = ks.filter((k) => k === 10 || k === 60);
+    const chart = details.lexical
+      ? barChartSvg({
+          title: `Evidence recall on ${summary.dataset} (${split} split, ${memory}): lexical vs hybrid`,
+          groups: columns,
+          series: comparisonRows(chartKs.length > 0 ? chartKs : ks.slice(-1), runs),
+        })
+      : undefined;
     const md = [
-      `# Retrieval on ${summary.dataset} (${memory}, ${details.retriever})`,
+      `# Retrieval on ${summary.dataset} (${split} split, ${memory}, ${details.retriever})`,
       '',
       `Evidence recall@k in %, ${summary.questions} questions (${details.memories} memories); category 5 excluded, ` +
-        `${details.skipped} questions without a retrievable evidence turn skipped.`,
+        `${details.skipped} questions without a retrievable evidence turn skipped.` +
+        (details.lexical
+          ? ' Lexical is keyword search alone on the same bank; hybrid fuses it with dense search.'
+          : ''),
       '',
       table,
       '',
       `Questions: ${RETRIEVAL_CATEGORIES.map((c) => `${c} ${details.count[c]}`).join(', ')}.`,
       '',
+      ...(chart ? ['![Evidence recall, lexical vs hybrid](recall.svg)', ''] : []),
     ].join('\n');
     await writeText(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeText(join(out, 'summary.md'), md);
+    if (chart) await writeText(join(out, 'recall.svg'), chart);
     await rm(join(out, 'questions.jsonl'), { force: true });
     await appendJsonLines(join(out, 'questions.jsonl'), records);
+    io.stdout(md);
+    io.stdout(`Results in ${out}`);
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}
+
+async function retrievalSweepCommand(flags: Flags, io: CliIo): Promise<number> {
+  const ks = parseKs(flags.k ?? '1,5,10,20,60');
+  const { dataset, split, conversations } = await locomoConversations(flags, io, 'train');
+  const embedder = await loadEmbedder(required(flags, 'embedder'));
+  if (!embedder) throw new UsageError('retrieval-sweep needs --embedder.');
+  const out = resolve(flags.out ?? join('eval-results', `retrieval-sweep-${split}`));
+  const bar = progressBar(io, 'embedding', BAR_LOOK);
+  try {
+    const banks = [];
+    for (const memory of ['turns', 'observations'] as const) {
+      banks.push(
+        await prepareRetrieval({
+          conversations,
+          memory,
+          embedder,
+          signal: io.signal,
+          onProgress: (done, total) => bar.update(done, total, memory),
+        }),
+      );
+    }
+    bar.stop();
+    const result = sweepFusionWeight(banks, ks);
+    const md = [
+      `# Fusion weight sweep on ${basename(dataset)} (${split} split, ${embedder.id})`,
+      '',
+      'Overall evidence recall@k in %; w is the lexical weight (1 ranks as lexical search, 0 as dense search).',
+      '',
+      sweepTable(result),
+      '',
+      sweepVerdict(result),
+      '',
+    ].join('\n');
+    await writeText(join(out, 'sweep.md'), md);
+    await writeText(join(out, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
     io.stdout(md);
     io.stdout(`Results in ${out}`);
     return 0;
@@ -158,23 +247,12 @@ function judgeModelOf(flags: Flags, contextWindow: number | undefined): ChatMode
 }
 
 async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
-  const dataset = required(flags, 'dataset');
   const baseUrl = required(flags, 'base-url');
   const modelName = required(flags, 'model');
-  const split = oneOf<LocomoSplit>(flags, 'split', ['all', 'train', 'val', 'test']) ?? 'all';
   const baseline = oneOf<Exclude<LocomoMethod, 'memory'>>(flags, 'baseline', ['full-context', 'rag-turns']);
   const method: LocomoMethod = baseline ?? 'memory';
   const contextWindow = integer(flags, 'context-window', 1);
-  const data = await loadLocomo(dataset);
-  for (const w of data.warnings) io.stderr(`warning: ${w}`);
-  const conversations = locomoSplit(data.conversations, split);
-  if (conversations.length === 0) {
-    throw new UsageError(
-      `${dataset} has no conversations in the ${split} split (it holds ${data.conversations
-        .map((c) => c.id)
-        .join(', ')}); choose another --split.`,
-    );
-  }
+  const { dataset, split, conversations } = await locomoConversations(flags, io, 'all');
   const model = chatModel(baseUrl, modelName, contextWindow);
   const judgeModel = judgeModelOf(flags, undefined);
   if (!judgeModel) io.stderr('No --judge-model: LLM-as-a-Judge is skipped (F1 and BLEU-1 only).');
@@ -303,6 +381,7 @@ export function runCli(argv: string[], io: CliIo): Promise<number> {
     usage: USAGE,
     commands: {
       retrieval: retrievalCommand,
+      'retrieval-sweep': retrievalSweepCommand,
       locomo: locomoCommand,
       longmemeval: (flags, cliIo) => haystackCommand('longmemeval', flags, cliIo),
       msc: (flags, cliIo) => haystackCommand('msc', flags, cliIo),

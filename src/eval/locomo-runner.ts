@@ -42,7 +42,7 @@ import {
   sealJsonLinesLog,
   writeText,
 } from './report';
-import { turnMemoryText } from './retrieval';
+import { turnBankText } from './retrieval';
 
 export { scoreLocomo, summarizeLocomo, type LocomoSummary };
 
@@ -118,11 +118,6 @@ const ADVERSARIAL_GOLD = 'Not mentioned in the conversation (the question asks a
 
 /** Consecutive model failures after which the run stops: the server is down or misconfigured. */
 const MAX_CONSECUTIVE_FAILURES = 8;
-
-/** Human-readable session date for prompts (the file's own wording). */
-function sessionLabel(conversation: LocomoConversation, session: number): string {
-  return conversation.sessions.find((s) => s.index === session)?.dateTime ?? `session ${session}`;
-}
 
 const FULL_CONTEXT_INSTRUCTIONS =
   'You answer questions about a long conversation between two people, shown below session by session with ' +
@@ -296,7 +291,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
     if (config.method === 'rag-turns') {
       // One batch per session, stamped with the session's date; the date is also in the text the agent sees.
       for (const s of c.sessions) {
-        const texts = s.turns.map((t) => `[${sessionLabel(c, s.index)}] ${turnMemoryText(t)}`);
+        const texts = s.turns.map((_, i) => turnBankText(s, i));
         const vectors = opts.embedder
           ? await opts.embedder.embed(texts, 'passage', { signal: runSignal })
           : undefined;

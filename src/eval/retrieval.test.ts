@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../core/types';
 import { loadLocomo, parseLocomo } from './loaders/locomo';
 import { markdownTable } from './report';
-import { RETRIEVAL_CATEGORIES, runRetrieval, turnMemoryText } from './retrieval';
+import {
+  RETRIEVAL_CATEGORIES,
+  prepareRetrieval,
+  runRetrieval,
+  turnBankText,
+  turnMemoryText,
+} from './retrieval';
+import { sweepFusionWeight, sweepTable, sweepVerdict } from './retrieval-sweep';
 
 const conversation = parseLocomo([
   {
@@ -37,10 +44,36 @@ const conversation = parseLocomo([
   },
 ]).conversations;
 
+// A toy embedder: one dimension per keyword, so "violin" questions match the violin turn only densely.
+const words = ['tulips', 'violin', 'bicycle', 'sushi'];
+const toyEmbedder: Embedder = {
+  id: 'toy',
+  dims: words.length,
+  async embed(texts) {
+    return texts.map((t) => {
+      const v = Float32Array.from(words, (w) => (t.toLowerCase().includes(w) ? 1 : 0));
+      const norm = Math.hypot(...v) || 1;
+      return v.map((x) => x / norm);
+    });
+  },
+};
+
 describe('runRetrieval', () => {
   it('remembers a turn as "Speaker: text" with the caption of its image', () => {
     expect(turnMemoryText({ speaker: 'Ana', text: 'Look!', imageCaption: 'a photo of a red bicycle' })).toBe(
       'Ana: Look! [shared an image: a photo of a red bicycle]',
+    );
+  });
+
+  it('stores a turn with its session date and, after a question, the question it answers', () => {
+    const session = conversation[0]!.sessions[0]!;
+    expect(turnBankText(session, 0)).toBe('[1:00 pm on 1 May, 2023] Ana: I planted tulips in the garden.');
+    const replying = {
+      ...session,
+      turns: [{ ...session.turns[0]!, text: 'Do you play?' }, session.turns[1]!],
+    };
+    expect(turnBankText(replying, 1)).toBe(
+      '[1:00 pm on 1 May, 2023] Ben: My violin lesson was hard today. (in reply to Ana: Do you play?)',
     );
   });
 
@@ -82,19 +115,12 @@ describe('runRetrieval', () => {
   });
 
   it('uses dense vectors when an embedder is given', async () => {
-    // A toy embedder: one dimension per keyword, so "violin" questions match the violin turn only densely.
-    const words = ['tulips', 'violin', 'bicycle', 'sushi'];
     const calls: string[] = [];
     const embedder: Embedder = {
-      id: 'toy',
-      dims: words.length,
-      async embed(texts, kind) {
+      ...toyEmbedder,
+      embed(texts, kind, opts) {
         calls.push(kind);
-        return texts.map((t) => {
-          const v = Float32Array.from(words, (w) => (t.toLowerCase().includes(w) ? 1 : 0));
-          const norm = Math.hypot(...v) || 1;
-          return v.map((x) => x / norm);
-        });
+        return toyEmbedder.embed(texts, kind, opts);
       },
     };
     const { records } = await runRetrieval({
@@ -107,6 +133,40 @@ describe('runRetrieval', () => {
     expect(calls).toEqual(['passage', 'query']);
     expect(records).toHaveLength(3);
     expect(records.every((r) => r.recall['4'] === 1)).toBe(true);
+  });
+
+  it('reports lexical search on the same bank beside a hybrid run', async () => {
+    const { details } = await runRetrieval({
+      dataset: 'inline',
+      conversations: conversation,
+      memory: 'turns',
+      ks: [1],
+      embedder: toyEmbedder,
+    });
+    expect(details.retriever).toBe('hybrid:toy');
+    expect(details.lexical?.['1']?.overall).toBeCloseTo(5 / 6);
+  });
+
+  it('sweeps fusion weights over both banks, keeping one at least as good as each input', async () => {
+    const banks = await Promise.all(
+      (['turns', 'observations'] as const).map((memory) =>
+        prepareRetrieval({ conversations: conversation, memory, embedder: toyEmbedder }),
+      ),
+    );
+    const result = sweepFusionWeight(banks, [1, 4], [0, 0.5, 1]);
+    expect(result.rows.map((r) => r.lexicalWeight)).toEqual([0, 0.5, 1]);
+    expect(Object.keys(result.lexical)).toEqual(['turns', 'observations']);
+    // Weight 0 ranks as dense search alone.
+    expect(result.rows[0]!.recall).toEqual(result.dense);
+    expect(result.chosen.dominates).toBe(true);
+    for (const memory of ['turns', 'observations'] as const) {
+      result.chosen.recall[memory]!.forEach((r, i) => {
+        expect(r).toBeGreaterThanOrEqual(result.lexical[memory]![i]!);
+        expect(r).toBeGreaterThanOrEqual(result.dense[memory]![i]!);
+      });
+    }
+    expect(sweepTable(result)).toContain('| lexical alone |');
+    expect(sweepVerdict(result)).toMatch(/^Chosen lexical weight/);
   });
 });
 

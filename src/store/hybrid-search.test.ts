@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LEXICAL_WEIGHT } from './fusion';
 import { HybridIndex, processTerm, tokenize } from './hybrid-search';
 
 function memory(
@@ -85,7 +86,10 @@ describe('HybridIndex', () => {
     index.setVector('dense', 'e', [1, 0]);
     const hits = index.search({ text: 'Oscar dog', vector: [1, 0], embedderId: 'e' });
     expect(hits[0]).toMatchObject({ id: 'both' });
-    expect(hits[0]!.score).toBeCloseTo(1 / 62 + 1 / 62);
+    // Lexical-only search scores BM25 over the query's reference BM25: the lexical half of the fused score.
+    const lexical = index.search({ text: 'Oscar dog' }).find((h) => h.id === 'both')!.score;
+    const cosine = 0.9 / Math.hypot(0.9, 0.1);
+    expect(hits[0]!.score).toBeCloseTo(LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * ((cosine + 1) / 2));
     expect(hits.map((h) => h.id)).toContain('dense');
   });
 

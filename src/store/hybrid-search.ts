@@ -2,9 +2,10 @@
  * `HybridIndex`: the in-memory search index every store keeps over its memories. Lexical retrieval is BM25
  * (`LexicalIndex`: MiniSearch's scoring, but keeping only the top matches) over Porter-stemmed (`stemmer`),
  * lowercased terms; numbers and date parts stay searchable as their own terms. Dense retrieval is cosine over one
- * packed `VectorTable` per embedder id (exact when small, sign-bit prefilter + exact rerank when large). The two
- * rankings are fused by reciprocal rank fusion (score = Σ 1 / (k + rank), k = 60), ties broken by recency (`updatedAt`, newest first).
- * A query without a vector is lexical only; a query whose words match nothing still returns dense hits.
+ * packed `VectorTable` per embedder id (exact when small, int8 prefilter + exact rerank when large). The two
+ * rankings are fused by a weighted combination of their normalized scores (`fuseRankings` in fusion.ts, weight
+ * `LEXICAL_WEIGHT`), ties broken by recency (`updatedAt`, newest first). A query without a vector is lexical only
+ * (its score is BM25 over the query's reference BM25); a query whose words match nothing still returns dense hits.
  *
  * Stable API: `new HybridIndex(options?)`, `add(record)`, `update(record)`, `upsert(record)`, `remove(id)`,
  * `has(id)`, `size`, `setVector(memoryId, embedderId, vector)`, `removeVector(memoryId, embedderId?)`,
@@ -13,7 +14,8 @@
  */
 import { stemmer } from 'stemmer';
 import type { MemoryRecord } from '../core/types';
-import { LexicalIndex } from './lexical-index';
+import { fuseRankings, type IndexHit, LEXICAL_WEIGHT } from './fusion';
+import { type LexicalHit, LexicalIndex } from './lexical-index';
 import { type VectorSearchOptions, VectorTable } from './vector-table';
 
 /** The fields of a memory the index needs (a `MemoryRecord` fits). */
@@ -35,18 +37,12 @@ export interface IndexQuery {
   limit?: number;
 }
 
-/** One result: fused score (higher is better) and where each retriever ranked it (1 = best). */
-export interface IndexHit {
-  id: string;
-  score: number;
-  lexicalRank?: number;
-  denseRank?: number;
-}
+export type { IndexHit } from './fusion';
 
 /** Tuning knobs, with their defaults. */
 export interface HybridIndexOptions {
-  /** Reciprocal-rank-fusion constant; default 60 (Cormack et al. 2009). */
-  rrfK?: number;
+  /** Weight of lexical scores against dense ones in [0, 1]; default `LEXICAL_WEIGHT` (see fusion.ts). */
+  lexicalWeight?: number;
   /** How many candidates each retriever contributes before fusion (at least `limit`); default 100. */
   candidateDepth?: number;
   /** How wide the int8 scan's candidate list is before exact rescoring; see `VectorSearchOptions`. */
@@ -113,9 +109,9 @@ interface DocMeta {
   deleted: boolean;
 }
 
-/** Lexical + dense search over memories, fused by reciprocal rank; everything in memory, nothing async. */
+/** Lexical + dense search over memories, fused by normalized scores; everything in memory, nothing async. */
 export class HybridIndex {
-  private readonly rrfK: number;
+  private readonly lexicalWeight: number;
   private readonly depth: number;
   private readonly lexical = new LexicalIndex();
   private readonly docs = new Map<string, DocMeta>();
@@ -123,7 +119,10 @@ export class HybridIndex {
   private readonly dense: VectorSearchOptions;
 
   constructor(options: HybridIndexOptions = {}) {
-    this.rrfK = options.rrfK ?? 60;
+    const weight = options.lexicalWeight ?? LEXICAL_WEIGHT;
+    if (!(weight >= 0 && weight <= 1))
+      throw new RangeError(`lexicalWeight must be in [0, 1], got ${weight}.`);
+    this.lexicalWeight = weight;
     this.depth = options.candidateDepth ?? 100;
     this.dense = options.dense ?? {};
   }
@@ -208,9 +207,9 @@ export class HybridIndex {
   }
 
   /**
-   * Searches lexical (and dense, when the query has a vector for a known embedder), fuses by reciprocal rank and
+   * Searches lexical (and dense, when the query has a vector for a known embedder), fuses the two (fusion.ts) and
    * returns at most `limit` hits, best first.
-   * @example index.search({ text: 'tea', limit: 5 }) // => [{ id: 'm1', score: 0.0164, lexicalRank: 1 }]
+   * @example index.search({ text: 'tea', limit: 5 }) // => [{ id: 'm1', score: 1, lexicalRank: 1 }]
    */
   search(query: IndexQuery): IndexHit[] {
     const limit = Math.max(0, Math.floor(query.limit ?? 10));
@@ -225,30 +224,32 @@ export class HybridIndex {
     };
 
     const recency = (id: string): number => this.docs.get(id)?.updatedAt ?? 0;
-    const fused = new Map<string, IndexHit>();
     const terms = indexTerms(tokenize(query.text));
-    if (terms.length > 0) {
-      // The lexical index returns its best `depth` matches plus any tied with the last, so ties can be broken by
-      // recency here before cutting to depth.
-      const head = this.lexical
-        .search(terms, depth, accept)
-        .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id));
-      const n = Math.min(depth, head.length);
-      for (let i = 0; i < n; i++) {
-        const id = head[i]!.id;
-        fused.set(id, { id, score: 1 / (this.rrfK + i + 1), lexicalRank: i + 1 });
-      }
-    }
+    const reference = this.lexical.referenceScore(terms);
+    // The lexical index returns its best `depth` matches plus any tied with the last, so ties can be broken by
+    // recency here before cutting to depth.
+    const lexical: LexicalHit[] =
+      terms.length > 0
+        ? this.lexical
+            .search(terms, depth, accept)
+            .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id))
+            .slice(0, depth)
+        : [];
     const table = query.embedderId !== undefined ? this.tables.get(query.embedderId) : undefined;
-    if (query.vector && table) {
-      table.topK(query.vector, depth, accept).forEach(({ id }, i) => {
-        const hit = fused.get(id) ?? { id, score: 0 };
-        hit.score += 1 / (this.rrfK + i + 1);
-        hit.denseRank = i + 1;
-        fused.set(id, hit);
-      });
+    const vector = query.vector;
+    if (!vector || !table) {
+      // Already in order (equal scores and times keep the index's order, as they always have).
+      return lexical
+        .slice(0, limit)
+        .map(({ id, score }, i) => ({ id, score: score / reference, lexicalRank: i + 1 }));
     }
-    return [...fused.values()]
+    return fuseRankings({
+      lexical,
+      lexicalReference: reference,
+      dense: table.topK(vector, depth, accept),
+      cosineOf: (ids) => table.similarities(vector, ids),
+      lexicalWeight: this.lexicalWeight,
+    })
       .sort((a, b) => b.score - a.score || recency(b.id) - recency(a.id) || (a.id < b.id ? -1 : 1))
       .slice(0, limit);
   }

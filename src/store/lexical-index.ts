@@ -15,6 +15,11 @@ const K1 = 1.2;
 const B = 0.7;
 const DELTA = 0.5;
 
+/** BM25's inverse document frequency of a term held by `df` of `n` memories. */
+function idf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
 /** One lexical match: the memory id and its BM25 score (higher is better). */
 export interface LexicalHit {
   id: string;
@@ -138,6 +143,20 @@ export class LexicalIndex {
   }
 
   /**
+   * The score a memory of average length holding each of the query's known terms once would get: the scale of a
+   * full keyword match for this query, against which a match's score says how complete it is (0 when no term is
+   * known). Repeated terms weigh more, as in `search`.
+   * @example index.referenceScore(['tea']) // => idf('tea') × (1 + 0.5)
+   */
+  referenceScore(terms: readonly string[]): number {
+    const n = this.slotOf.size;
+    const weights = this.termWeights(terms);
+    let sum = 0;
+    for (const [term, weight] of weights) sum += weight * idf(n, this.postings.get(term)!.size) * (DELTA + 1);
+    return sum * weights.size;
+  }
+
+  /**
    * The `depth` best matches for the query terms (repeats weigh more, as in MiniSearch), best first, plus every
    * match tied with the last one's score, so callers can break ties (e.g. by recency) without losing any.
    * `accept` filters matches; it is asked only about matches that would enter the top `depth`, once each.
@@ -145,21 +164,20 @@ export class LexicalIndex {
   search(terms: readonly string[], depth: number, accept?: (id: string) => boolean): LexicalHit[] {
     const n = this.slotOf.size;
     if (n === 0 || depth <= 0) return [];
-    const weights = new Map<string, number>();
-    for (const term of terms) if (this.postings.has(term)) weights.set(term, (weights.get(term) ?? 0) + 1);
+    const weights = this.termWeights(terms);
     const avgLength = this.totalLength / n;
     const touched: number[] = [];
     const { scores, matched, verdict, lengths, idOf } = this;
     for (const [term, weight] of weights) {
       const posting = this.postings.get(term)!;
       const df = posting.size;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      const termIdf = idf(n, df);
       for (let i = 0; i < df; i++) {
         const slot = posting.slots[i]!;
         const tf = posting.counts[i]!;
         if (matched[slot] === 0) touched.push(slot);
         const norm = K1 * (1 - B + (B * lengths[slot]!) / avgLength);
-        scores[slot]! += weight * idf * (DELTA + (tf * (K1 + 1)) / (tf + norm));
+        scores[slot]! += weight * termIdf * (DELTA + (tf * (K1 + 1)) / (tf + norm));
         matched[slot]!++;
       }
     }
@@ -184,6 +202,13 @@ export class LexicalIndex {
       verdict[slot] = 0;
     }
     return hits.sort((a, b) => b.score - a.score);
+  }
+
+  /** How often each query term the index knows occurs in the query. */
+  private termWeights(terms: readonly string[]): Map<string, number> {
+    const weights = new Map<string, number>();
+    for (const term of terms) if (this.postings.has(term)) weights.set(term, (weights.get(term) ?? 0) + 1);
+    return weights;
   }
 
   private grow(slots: number): void {

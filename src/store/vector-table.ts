@@ -8,8 +8,8 @@
  * `max(256, 4 × k)` rows are scored exactly in float32. Runtimes without WebAssembly SIMD score every row exactly.
  *
  * Stable API: `new VectorTable(dims, embedderId?, initialRows?, options?)`, `set(id, vector)`, `remove(id)`,
- * `has(id)`, `size`, `dims`, `topK(query, k, accept?)`, `exactTopK(query, k, accept?)`; `TopK` (bounded
- * min-heap); `normalize(vector)`; `VectorSearchOptions`.
+ * `has(id)`, `size`, `dims`, `topK(query, k, accept?)`, `exactTopK(query, k, accept?)`, `similarities(query, ids)`;
+ * `TopK` (bounded min-heap); `normalize(vector)`; `VectorSearchOptions`.
  */
 import { VectorDimensionError } from './errors';
 import { VectorKernel } from './vector-kernel';
@@ -217,6 +217,23 @@ export class VectorTable {
     const heap = new TopK(k);
     this.scoreRows(normalize(query), heap, accept);
     return heap.sorted().map(({ item, score }) => ({ id: this.ids[item]!, score }));
+  }
+
+  /**
+   * Cosine of `query` with each listed memory's vector (`undefined` for a memory without one), scored exactly in
+   * JavaScript: for the few memories one retriever found and the other did not.
+   */
+  similarities(query: ArrayLike<number>, ids: readonly string[]): (number | undefined)[] {
+    if (query.length !== this.dims) throw new VectorDimensionError(this.embedderId, this.dims, query.length);
+    const q = normalize(query);
+    return ids.map((id) => {
+      const slot = this.slotOf.get(id);
+      if (slot === undefined) return undefined;
+      const base = slot * this.stride;
+      let dot = 0;
+      for (let j = 0; j < this.dims; j++) dot += this.data[base + j]! * q[j]!;
+      return dot;
+    });
   }
 
   /**

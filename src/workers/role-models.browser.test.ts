@@ -3,7 +3,10 @@ import type { AppConfig, InitProgressCallback } from '@mlc-ai/web-llm';
 import { InsufficientStorageError, ModelTooLargeError } from '../llm/errors';
 import { deleteCachedModel } from '../llm/webllm-loader';
 import { pairA, pairAppConfig, pairB, pairFetch } from '../llm/fixtures/tiny-pair';
-import { loadRoleModels, type RoleEngine, type RoleLoadingProgress } from './role-models';
+import { DEFAULT_SETTINGS } from '../client/settings';
+import { USE_LITE_DIMS, USE_LITE_ID, UseLiteEmbedder } from '../embed/use-lite-embedder';
+import { USE_LITE_CACHE } from '../embed/use-lite-files';
+import { createEmbedder, loadRoleModels, type RoleEngine, type RoleLoadingProgress } from './role-models';
 
 /** What happened, in order: quota reads, weight downloads, engine reloads. */
 type Step = 'quota' | 'download' | 'reload';
@@ -151,5 +154,19 @@ describe('loadRoleModels with one model for both roles', () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelTooLargeError);
     expect((err as Error).message).toBe(new ModelTooLargeError().message);
+  });
+});
+
+describe('createEmbedder', () => {
+  afterEach(() => caches.delete(USE_LITE_CACHE));
+
+  it("gives Universal Sentence Encoder lite, read from the app's origin, for the Settings choice 'use-lite'", async () => {
+    const embedder = await createEmbedder({ ...DEFAULT_SETTINGS, embeddingModel: USE_LITE_ID });
+    expect(embedder).toBeInstanceOf(UseLiteEmbedder);
+    expect(embedder?.id).toBe(USE_LITE_ID);
+    const [vector] = await embedder!.embed(['Ana keeps bees.'], 'passage');
+    expect(vector).toHaveLength(USE_LITE_DIMS);
+    expect(await (await caches.open(USE_LITE_CACHE)).match('/use-lite/model.json')).toBeDefined();
+    (embedder as UseLiteEmbedder).dispose();
   });
 });

@@ -3,8 +3,8 @@
  * `OpenAICompatibleChatModel` per distinct model name, fetching from the worker. On-device: `WebLlmChatModel`s over
  * one WebLLM engine in a nested engine worker that holds every role's model (custom models added by URL included,
  * read from IndexedDB); two different role models are checked for disk and GPU memory together before they load.
- * Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them. Shared by the memory
- * worker and the benchmark worker.
+ * Heavy libraries (WebLLM, transformers.js, TensorFlow.js) are imported only when the settings need them. Shared by
+ * the memory worker and the benchmark worker.
  */
 import type { Settings } from '../client/settings';
 import { NO_EMBEDDINGS } from '../client/settings';
@@ -150,19 +150,29 @@ export function createRoleModels(settings: Settings, opts: RoleModelOptions = {}
   return settings.provider === 'local' ? localModels(settings) : onDeviceModels(settings, opts);
 }
 
-/** The embedder the settings name (downloaded once from the model host, then cached); none when turned off. */
+/**
+ * The embedder the settings name, none when turned off: a transformers.js model (downloaded once from the model
+ * host, then cached), or Universal Sentence Encoder lite (read once from the app's own origin, then cached). Each
+ * runtime is imported only when chosen.
+ */
 export async function createEmbedder(
   settings: Settings,
   opts: { signal?: AbortSignal } = {},
 ): Promise<Embedder | undefined> {
   if (settings.embeddingModel === NO_EMBEDDINGS) return undefined;
-  const [{ TransformersEmbedder }, { DEFAULT_EMBEDDING_MODEL }] = await Promise.all([
-    import('../embed/transformers-embedder'),
-    import('../embed/embedding-models'),
-  ]);
-  return TransformersEmbedder.create({
-    model: settings.embeddingModel || DEFAULT_EMBEDDING_MODEL,
-    allowRemote: true,
-    signal: opts.signal,
-  });
+  const { DEFAULT_EMBEDDING_MODEL, resolveEmbeddingModel } = await import('../embed/embedding-models');
+  const spec = resolveEmbeddingModel(settings.embeddingModel || DEFAULT_EMBEDDING_MODEL);
+  if (spec.runtime === 'use-lite') {
+    const [{ UseLiteEmbedder }, { fetchUseLiteFiles, USE_LITE_URL_PATH }] = await Promise.all([
+      import('../embed/use-lite-embedder'),
+      import('../embed/use-lite-files'),
+    ]);
+    return UseLiteEmbedder.create({
+      files: fetchUseLiteFiles(),
+      wasmPaths: USE_LITE_URL_PATH,
+      signal: opts.signal,
+    });
+  }
+  const { TransformersEmbedder } = await import('../embed/transformers-embedder');
+  return TransformersEmbedder.create({ model: spec, allowRemote: true, signal: opts.signal });
 }

@@ -150,10 +150,13 @@ export function createRoleModels(settings: Settings, opts: RoleModelOptions = {}
   return settings.provider === 'local' ? localModels(settings) : onDeviceModels(settings, opts);
 }
 
-/** The embedder the settings name (downloaded once from the model host, then cached); none when turned off. */
+/**
+ * The embedder the settings name (downloaded once from the model host, then cached); none when turned off.
+ * `wasmPaths` is where ONNX Runtime's files are served (default `/ort/`, the app's).
+ */
 export async function createEmbedder(
   settings: Settings,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; wasmPaths?: string } = {},
 ): Promise<Embedder | undefined> {
   if (settings.embeddingModel === NO_EMBEDDINGS) return undefined;
   const [{ TransformersEmbedder }, { DEFAULT_EMBEDDING_MODEL }] = await Promise.all([
@@ -164,5 +167,6 @@ export async function createEmbedder(
     model: settings.embeddingModel || DEFAULT_EMBEDDING_MODEL,
     allowRemote: true,
     signal: opts.signal,
+    ...(opts.wasmPaths && { wasmPaths: opts.wasmPaths }),
   });
 }

@@ -4,7 +4,8 @@
  * be on this machine, model names are checked, the speaker is the user's name). Invalid options throw the app's
  * `SettingsError` naming the option to fix.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { AppError } from '../core/errors';
 import type { ChatModel } from '../core/types';
 import {
   DEFAULT_SETTINGS,
@@ -66,25 +67,27 @@ const chatModelSchema = z.custom<ChatModel>(
 
 const providerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local'), baseUrl: z.string(), model: z.string() }),
-  z.object({ kind: z.literal('webllm'), model: z.string().optional() }),
+  z.object({ kind: z.literal('webllm'), model: z.optional(z.string()) }),
   z.object({ kind: z.literal('model'), chatModel: chatModelSchema }),
 ]);
 
 const embedderSchema = z.union([
   z.literal('none'),
   z.literal('default'),
-  z.object({ model: z.string().min(1).max(200) }),
+  z.object({ model: z.string().check(z.minLength(1), z.maxLength(200)) }),
 ]);
 
-const settingsOptionsSchema = z.object({
-  provider: providerSchema.optional(),
-  speaker: z.string().optional(),
-  embedder: embedderSchema.optional(),
-});
+const settingsShape = {
+  provider: z.optional(providerSchema),
+  speaker: z.optional(z.string()),
+  embedder: z.optional(embedderSchema),
+};
+const settingsOptionsSchema = z.object(settingsShape);
 
-const agentOptionsSchema = settingsOptionsSchema.extend({
-  storageName: storageNameSchema.optional(),
-  signal: z.instanceof(AbortSignal).optional(),
+const agentOptionsSchema = z.object({
+  ...settingsShape,
+  storageName: z.optional(storageNameSchema),
+  signal: z.optional(z.instanceof(AbortSignal)),
 });
 
 /** Validates `createMemoryAgent`'s options; throws `SettingsError` naming the option. */
@@ -97,12 +100,22 @@ export function parseAgentSettings(input: unknown): AgentSettings {
   return parse(settingsOptionsSchema, input);
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+function parse<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.join('.') || 'options';
   throw new SettingsError(field, `Invalid option ${field}: ${issue?.message ?? 'malformed'}.`);
+}
+
+/** Validates an argument of an agent method; throws `AppError` `invalid-argument` naming it. */
+export function parseArgument<T>(schema: z.ZodMiniType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError(
+    'invalid-argument',
+    `Invalid ${name}: ${parsed.error.issues[0]?.message ?? 'malformed'}.`,
+  );
 }
 
 /** The worker settings for `options` (validated like the app's settings: a local server must be on this machine). */

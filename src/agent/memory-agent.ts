@@ -7,17 +7,24 @@
  * `ChatModel` serves the worker's completions over `PageModelRpc`. The elements (`<memory-r1-chat>`,
  * `<memory-r1-memories>`) are built on this agent. No DOM here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryPassInfo, ModelLoadProgress, UsedMemory } from '../client/memory-protocol';
-import { serveRpc } from '../client/rpc';
+import type { MemoryService } from '../client/memory-client';
+import type {
+  MemoryPassInfo,
+  MemoryRpc,
+  MemoryWorkerEvent,
+  ModelLoadProgress,
+  UsedMemory,
+} from '../client/memory-protocol';
+import { RpcClient, serveRpc } from '../client/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../client/agent-protocol';
 import {
   DEFAULT_STORAGE_NAME,
   parseAgentOptions,
   parseAgentSettings,
+  parseArgument,
   toSettings,
   type AgentSettings,
   type MemoryAgentOptions,
@@ -92,9 +99,9 @@ export interface AgentMemories {
   import(doc: unknown): Promise<ImportReport>;
 }
 
-const textSchema = z.string().trim().min(1, 'The message is empty.').max(100_000);
-const idSchema = z.string().min(1).max(200);
-const limitSchema = z.number().int().positive().max(10_000).optional();
+const textSchema = z.string().check(z.trim(), z.minLength(1, 'it is empty'), z.maxLength(100_000));
+const idSchema = z.string().check(z.minLength(1), z.maxLength(200));
+const limitSchema = z.optional(z.int().check(z.positive(), z.maximum(10_000)));
 
 /** A running agent; `close()` stops its worker. */
 export class MemoryAgent extends EventTarget {
@@ -134,7 +141,7 @@ export class MemoryAgent extends EventTarget {
   /** Sends the user's message; resolves when the reply has streamed (its memory pass continues in the background). */
   async send(text: string, options: SendOptions = {}): Promise<AgentReply> {
     this.checkOpen();
-    const message = textSchema.parse(text);
+    const message = parseArgument(textSchema, text, 'message');
     if (!this.settings.provider) {
       throw new AppError(
         'model-not-configured',
@@ -246,22 +253,30 @@ export class MemoryAgent extends EventTarget {
       list: async (options = {}) =>
         (
           await call('listMemories', {
-            speaker: z.string().optional().parse(options.speaker),
-            limit: limitSchema.parse(options.limit),
+            speaker: parseArgument(z.optional(z.string()), options.speaker, 'speaker'),
+            limit: parseArgument(limitSchema, options.limit, 'limit'),
           })
         ).memories,
       search: async (query, options = {}) =>
         (
           await call('listMemories', {
-            query: textSchema.parse(query),
-            limit: limitSchema.parse(options.limit),
+            query: parseArgument(textSchema, query, 'query'),
+            limit: parseArgument(limitSchema, options.limit, 'limit'),
           })
         ).memories,
       update: async (id, text) => ({
-        batchId: (await call('editMemory', { id: idSchema.parse(id), text: textSchema.parse(text) })).batchId,
+        batchId: (
+          await call('editMemory', {
+            id: parseArgument(idSchema, id, 'id'),
+            text: parseArgument(textSchema, text, 'text'),
+          })
+        ).batchId,
       }),
-      delete: async (id) => ({ batchId: (await call('deleteMemory', { id: idSchema.parse(id) })).batchId }),
-      undo: async (batchId) => void (await call('undo', { batchId: idSchema.parse(batchId) })),
+      delete: async (id) => ({
+        batchId: (await call('deleteMemory', { id: parseArgument(idSchema, id, 'id') })).batchId,
+      }),
+      undo: async (batchId) =>
+        void (await call('undo', { batchId: parseArgument(idSchema, batchId, 'batchId') })),
       export: () => call('exportMemories', null),
       import: (doc) => call('importMemories', { data: doc }),
     };
@@ -307,7 +322,8 @@ export async function createMemoryAgent(options: MemoryAgentOptions = {}): Promi
       },
     });
   }
-  const client = new MemoryClient(worker);
+  // Not `MemoryClient.start()`: that starts the app's worker, which a package build must not bundle again.
+  const client = new RpcClient<MemoryRpc, MemoryWorkerEvent>(worker);
   const agent = new MemoryAgent(client, storageName, settings, () => {
     client.dispose('This agent was closed.');
     worker.terminate();

@@ -5,7 +5,7 @@
  * (provider `{ kind: 'model' }`). Both directions share one `postMessage` channel: requests and aborts go to
  * servers, results, progress and events to clients, so the two protocols never see each other's messages.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ChatDelta, ChatRequest, ChatResult } from '../core/types';
 
 /** Prefix of the IndexedDB database of a named memory bank; the app itself keeps the unprefixed `memory-r1`. */
@@ -17,17 +17,19 @@ export const STORAGE_NAME_MAX_LENGTH = 64;
 /** A storage name: letters, digits, `.`, `_`, `-`, 1 to 64 characters. */
 export const storageNameSchema = z
   .string()
-  .regex(/^[\w.-]+$/, 'Use letters, digits, ".", "_" and "-" only in a storage name.')
-  .max(STORAGE_NAME_MAX_LENGTH, `A storage name has at most ${STORAGE_NAME_MAX_LENGTH} characters.`);
+  .check(
+    z.regex(/^[\w.-]+$/, 'Use letters, digits, ".", "_" and "-" only in a storage name.'),
+    z.maxLength(STORAGE_NAME_MAX_LENGTH, `A storage name has at most ${STORAGE_NAME_MAX_LENGTH} characters.`),
+  );
 
 /** What the memory worker needs to know before it opens its database. */
 export const workerStartSchema = z.object({
   /** The memory bank; each name is its own IndexedDB database. */
   storageName: storageNameSchema,
   /** URL of the folder holding ONNX Runtime's wasm files (the embedder's), ending in `/`. */
-  ortBase: z.string().optional(),
+  ortBase: z.optional(z.string()),
   /** When set, the models are the page's own `ChatModel`, reached through `PageModelRpc`. */
-  pageModel: z.object({ id: z.string(), contextWindow: z.number().int().positive().optional() }).optional(),
+  pageModel: z.optional(z.object({ id: z.string(), contextWindow: z.optional(z.int().check(z.positive())) })),
 });
 
 /** The memory worker's start options. */
@@ -67,11 +69,11 @@ const chatMessageSchema = z.object({
 /** Validates a completion request crossing from the worker to the page. */
 export const chatRequestSchema = z.object({
   messages: z.array(chatMessageSchema),
-  temperature: z.number().optional(),
-  maxTokens: z.number().optional(),
-  topP: z.number().optional(),
-  seed: z.number().optional(),
-  schema: z.object({ name: z.string(), schema: z.record(z.string(), z.unknown()) }).optional(),
+  temperature: z.optional(z.number()),
+  maxTokens: z.optional(z.number()),
+  topP: z.optional(z.number()),
+  seed: z.optional(z.number()),
+  schema: z.optional(z.object({ name: z.string(), schema: z.record(z.string(), z.unknown()) })),
 });
 
 const finishReasonSchema = z.enum(['stop', 'length', 'abort', 'other']);
@@ -81,14 +83,14 @@ const usageSchema = z.object({ promptTokens: z.number(), completionTokens: z.num
 export const chatResultSchema = z.object({
   text: z.string(),
   finishReason: finishReasonSchema,
-  usage: usageSchema.optional(),
+  usage: z.optional(usageSchema),
 });
 
 /** Validates one streamed piece coming back from the page. */
 export const chatDeltaSchema = z.object({
   text: z.string(),
-  finishReason: finishReasonSchema.optional(),
-  usage: usageSchema.optional(),
+  finishReason: z.optional(finishReasonSchema),
+  usage: z.optional(usageSchema),
 });
 
 /** What the worker asks of the page's `ChatModel` (served by the page, called from the worker). */

@@ -4,7 +4,7 @@
  * a call aborts it on the page. Results are validated, so a page model returning a malformed value fails the turn
  * with a clear message instead of corrupting it.
  */
-import { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { ModelOutputError } from '../core/errors';
 import type { CallOptions, ChatDelta, ChatModel, ChatRequest, ChatResult } from '../core/types';
 import { chatDeltaSchema, chatResultSchema, type PageModelRpc } from '../client/agent-protocol';
@@ -55,7 +55,7 @@ export class PageChatModel implements ChatModel {
   }
 }
 
-function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+function checked<T>(schema: ZodMiniType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ModelOutputError(

@@ -1,10 +1,10 @@
-// Vite: builds the npm package `memory-r1-web` into lib/ (`npm run build:package`, run by `npm pack`'s prepack), in
+// Vite: builds the npm package `memory-r1-web` into dist-lib/ (`npm run build:package`, run by `npm pack`'s prepack), in
 // three passes selected by --mode:
-// - `worker`: the memory worker, once, to lib/workers/memory.worker.js with its chunks and the nested WebLLM engine
-//   worker, and ONNX Runtime's wasm to lib/ort/ (transformers.js' own copies of it are dropped: the embedder loads
-//   lib/ort/).
-// - `bundler`: lib/index.js (the headless API) and lib/element.js (registers the elements), sharing lib/chunks/.
-// - `standalone`: lib/standalone.js, ONE file with everything the page needs (elements + API), no imports.
+// - `worker`: the memory worker, once, to dist-lib/workers/memory.worker.js with its chunks and the nested WebLLM engine
+//   worker, and ONNX Runtime's wasm to dist-lib/ort/ (transformers.js' own copies of it are dropped: the embedder
+//   loads dist-lib/ort/).
+// - `bundler`: dist-lib/index.js (the headless API) and element.js (registers the elements), sharing chunks/.
+// - `standalone`: dist-lib/standalone.js, ONE file with everything the page needs (elements + API), no imports.
 // The page passes replace src/agent/start-memory-worker.ts with src/package/start-memory-worker.ts and then write the
 // worker's URL into each chunk as `new URL('<relative path>', import.meta.url)`, after Vite's own worker handling:
 // a plain page finds the files next to the script, and a host's bundler sees the usual `new Worker(new URL(…))`.
@@ -14,7 +14,7 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { ortWasm } from './scripts/vite-ort-wasm.ts';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const OUT = 'lib';
+const OUT = 'dist-lib';
 const WORKER_FILE = 'workers/memory.worker.js';
 
 /** Writes the worker's URL and ONNX Runtime's folder, relative to each chunk, in place of the placeholders. */
@@ -35,7 +35,7 @@ function packagedWorkerUrls(): Plugin {
   };
 }
 
-/** Drops transformers.js' own copies of ONNX Runtime's files (the embedder loads those in lib/ort/). */
+/** Drops transformers.js' own copies of ONNX Runtime's files (the embedder loads those in dist-lib/ort/). */
 function dropBundledOrt(): Plugin {
   return {
     name: 'memory-r1:drop-bundled-ort',
@@ -60,6 +60,8 @@ function workerBuild(): UserConfig {
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 8000,
+      // A worker has no document: no <link rel=modulepreload> helper around its dynamic imports.
+      modulePreload: false,
       assetsDir: 'workers',
       copyPublicDir: false,
       rollupOptions: {
@@ -92,6 +94,9 @@ function pageBuild(input: Record<string, string>, single: boolean): UserConfig {
       outDir: OUT,
       emptyOutDir: false,
       target: 'es2022',
+      // Bundlers minify the host's build themselves, and the minifier would turn the worker's options into a
+      // template literal, which Vite's worker detection refuses; the standalone file is minified.
+      minify: single,
       copyPublicDir: false,
       rollupOptions: {
         input,
@@ -100,7 +105,7 @@ function pageBuild(input: Record<string, string>, single: boolean): UserConfig {
           format: 'es',
           entryFileNames: '[name].js',
           chunkFileNames: 'chunks/[name]-[hash].js',
-          ...(single && { inlineDynamicImports: true }),
+          ...(single && { codeSplitting: false }),
         },
       },
     },

@@ -16,6 +16,7 @@ import { MemoryR1Element } from './memory-r1-element';
 
 /**
  * The chat for a host page.
+ * @tagname memory-r1-chat
  * @fires mr-answer - a reply finished streaming (detail: `{ messageId, text, usedMemories }`)
  * @fires mr-memory-change - the memory bank changed (detail: `MemoryChange`)
  * @fires mr-error - a reply failed, or the agent could not start (detail: `{ code, message }`)

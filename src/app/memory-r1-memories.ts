@@ -9,6 +9,7 @@ import { MemoryR1Element } from './memory-r1-element';
 
 /**
  * The memory inspector for a host page.
+ * @tagname memory-r1-memories
  * @fires mr-memory-change - the memory bank changed (detail: `MemoryChange`)
  * @fires mr-error - the memory bank could not be opened (detail: `{ code, message }`)
  * @csspart memories - the inspector

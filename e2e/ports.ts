@@ -9,3 +9,9 @@ export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 4173);
 
 /** Port of the OpenAI-compatible test server. */
 export const LLM_PORT = Number(process.env.E2E_LLM_PORT ?? 8787);
+
+/** Port of the package's demo site (the static demo page and the headless API page), `E2E_APP_PORT` + 10. */
+export const DEMO_PORT = APP_PORT + 10;
+
+/** Port of the bundler example's build, `E2E_APP_PORT` + 11. */
+export const EXAMPLE_PORT = APP_PORT + 11;

@@ -9,8 +9,9 @@ import { MrModelManager } from './mr-model-manager';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
 import { MrUsedMemories } from './mr-used-memories';
+import { defineAll } from './register';
 
-const elements: [string, CustomElementConstructor][] = [
+const elements: (readonly [string, CustomElementConstructor])[] = [
   ['mr-conversation-list', MrConversationList],
   ['mr-memory-events', MrMemoryEvents],
   ['mr-used-memories', MrUsedMemories],
@@ -25,5 +26,5 @@ const elements: [string, CustomElementConstructor][] = [
 
 /** Defines every `mr-` element that is not defined yet. */
 export function defineElements(): void {
-  for (const [tag, ctor] of elements) if (!customElements.get(tag)) customElements.define(tag, ctor);
+  defineAll(elements);
 }

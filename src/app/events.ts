@@ -2,7 +2,9 @@
  * The custom events components fire, each a typed `CustomEvent` declared once here and added to
  * `GlobalEventHandlersEventMap`, so listeners get typed `detail`s. All bubble and cross shadow roots (`composed`).
  */
+import type { UsedMemory } from '../client/memory-protocol';
 import type { Settings } from '../client/settings';
+import type { MemoryChange } from '../agent/memory-agent';
 
 /** Where the app can navigate. */
 export type Route =
@@ -23,6 +25,12 @@ export interface MrEventDetails {
   'mr-settings-change': { settings: Settings };
   'mr-clear-all': Record<string, never>;
   'mr-notify': { message: string; undoBatchId?: string };
+  /** A reply finished streaming (public: `<memory-r1-chat>` lets it reach the host page). */
+  'mr-answer': { messageId: string; text: string; usedMemories: UsedMemory[] };
+  /** Something failed: a reply, or starting the agent (public). */
+  'mr-error': { code: string; message: string };
+  /** The memory bank changed: a memory pass finished, or memories were edited, deleted, undone, imported (public). */
+  'mr-memory-change': MemoryChange;
 }
 
 /** Creates a typed, bubbling, composed event. */
@@ -43,5 +51,8 @@ declare global {
     'mr-settings-change': CustomEvent<MrEventDetails['mr-settings-change']>;
     'mr-clear-all': CustomEvent<MrEventDetails['mr-clear-all']>;
     'mr-notify': CustomEvent<MrEventDetails['mr-notify']>;
+    'mr-answer': CustomEvent<MrEventDetails['mr-answer']>;
+    'mr-error': CustomEvent<MrEventDetails['mr-error']>;
+    'mr-memory-change': CustomEvent<MrEventDetails['mr-memory-change']>;
   }
 }

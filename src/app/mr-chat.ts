@@ -10,7 +10,7 @@ import { consume } from '@lit/context';
 import type { MemoryService } from '../client/memory-client';
 import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../client/memory-protocol';
 import type { Settings } from '../client/settings';
-import { isAbortError } from '../core/errors';
+import { isAbortError, toErrorData } from '../core/errors';
 import { memoryContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { renderMarkdown } from './markdown';
@@ -21,6 +21,12 @@ import { chatStyles } from './mr-chat.styles';
  * The chat view of one conversation (or of a new one, created on the first message).
  * @fires mr-select-conversation - a first message created a new conversation
  * @fires mr-navigate - the user asked to open Settings from an error
+ * @fires mr-answer - a reply finished streaming
+ * @fires mr-error - a reply failed
+ * @csspart log - the message log
+ * @csspart composer - the form holding the message box and Send
+ * @csspart message - the message box
+ * @csspart send - the Send (or Stop) button
  */
 export class MrChat extends LitElement {
   static override styles = [sharedStyles, chatStyles];
@@ -93,6 +99,7 @@ export class MrChat extends LitElement {
       <h1 class="visually-hidden" tabindex="-1">Chat</h1>
       <div
         class="log"
+        part="log"
         role="log"
         aria-live="polite"
         aria-busy=${this.streaming ? 'true' : 'false'}
@@ -138,10 +145,11 @@ export class MrChat extends LitElement {
             </div>`
           : nothing
       }
-      <form class="composer" @submit=${this.onSubmit}>
+      <form class="composer" part="composer" @submit=${this.onSubmit}>
         <label class="visually-hidden" for="message">Message</label>
         <textarea
           id="message"
+          part="message"
           rows="2"
           placeholder="Message"
           .value=${this.draft}
@@ -150,8 +158,10 @@ export class MrChat extends LitElement {
         ></textarea>
         ${
           this.streaming
-            ? html`<button type="button" class="danger" @click=${this.stop}>Stop</button>`
-            : html`<button type="submit" class="primary" ?disabled=${this.draft.trim() === ''}>Send</button>`
+            ? html`<button type="button" class="danger" part="send" @click=${this.stop}>Stop</button>`
+            : html`<button type="submit" class="primary" part="send" ?disabled=${this.draft.trim() === ''}>
+                Send
+              </button>`
         }
       </form>
     `;
@@ -243,6 +253,7 @@ export class MrChat extends LitElement {
     this.streaming = true;
     let assistantId = '';
     let failure = '';
+    let caught: unknown;
     let stopped = false;
     try {
       await run(this.controller.signal, (p) => {
@@ -257,6 +268,7 @@ export class MrChat extends LitElement {
         }
       });
     } catch (err) {
+      caught = err;
       stopped = isAbortError(err);
       // A failed reply is saved with its partial text and error, so only failures before it existed are shown here.
       if (!stopped && !assistantId) failure = errorText(err);
@@ -268,7 +280,25 @@ export class MrChat extends LitElement {
       if (stopped) this.patch(assistantId, (m) => ({ ...m, status: 'stopped' }));
       else await this.load();
       if (failure) this.loadError = failure;
+      if (!stopped) this.announce(assistantId, caught);
       this.textarea?.focus();
+    }
+  }
+
+  /** Tells the host how the reply ended: `mr-answer` with its text and used memories, or `mr-error`. */
+  private announce(assistantId: string, caught: unknown): void {
+    const reply = this.messages.find((m) => m.id === assistantId);
+    if (reply?.status === 'complete') {
+      this.dispatchEvent(
+        mrEvent('mr-answer', {
+          messageId: reply.id,
+          text: reply.text,
+          usedMemories: reply.usedMemories ?? [],
+        }),
+      );
+    } else if (reply?.status === 'error' || caught) {
+      const { code, message } = reply?.error ?? toErrorData(caught);
+      this.dispatchEvent(mrEvent('mr-error', { code, message }));
     }
   }
 

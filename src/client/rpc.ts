@@ -7,7 +7,7 @@
  * request (for example "a background memory pass finished"). Every incoming envelope is validated with zod, so a
  * stray or hostile message is ignored rather than trusted.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromErrorData, isAbortError, toErrorData, type ErrorData } from '../core/errors';
 
 /** One method of a protocol: what it takes, what it returns and what it reports while running. */
@@ -33,14 +33,14 @@ export interface RpcEndpoint {
 const errorDataSchema = z.object({ name: z.string(), code: z.string(), message: z.string() });
 
 const toServerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('request'), id: z.number().int(), method: z.string(), params: z.unknown() }),
-  z.object({ kind: z.literal('abort'), id: z.number().int() }),
+  z.object({ kind: z.literal('request'), id: z.int(), method: z.string(), params: z.unknown() }),
+  z.object({ kind: z.literal('abort'), id: z.int() }),
 ]);
 
 const toClientSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('result'), id: z.number().int(), result: z.unknown() }),
-  z.object({ kind: z.literal('error'), id: z.number().int(), error: errorDataSchema }),
-  z.object({ kind: z.literal('progress'), id: z.number().int(), progress: z.unknown() }),
+  z.object({ kind: z.literal('result'), id: z.int(), result: z.unknown() }),
+  z.object({ kind: z.literal('error'), id: z.int(), error: errorDataSchema }),
+  z.object({ kind: z.literal('progress'), id: z.int(), progress: z.unknown() }),
   z.object({ kind: z.literal('event'), event: z.unknown() }),
 ]);
 

@@ -5,7 +5,7 @@
  * link's URL parameters, from the settings form), so a bad value produces a message saying what to fix and never a
  * half-applied setup. A local server must really be local: user text may only ever travel to this machine.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError } from '../core/errors';
 import { DEFAULT_REVIEW_THRESHOLD, type ReviewThreshold } from '../core/review-guard';
 
@@ -112,7 +112,7 @@ export function userSpeaker(settings: Pick<Settings, 'userName'>): string {
   }
 }
 
-const modelField = z.string().max(200);
+const modelField = z.string().check(z.maxLength(200));
 
 /** Most deletions the review threshold can be set to. */
 export const REVIEW_MAX_DELETES_LIMIT = 1000;

@@ -3,10 +3,15 @@
  * run here, off the main thread. The models come from `role-models.ts`: `OpenAICompatibleChatModel`s fetching from
  * this worker for the Local server provider, `WebLlmChatModel`s over a WebLLM engine in a nested engine worker for
  * On-device. Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them.
+ * A worker started by an embedded agent (`createMemoryAgent`) carries its start options in its name
+ * (client/agent-protocol.ts): its own database per storage name, where ONNX Runtime's files are, and, for a page
+ * model, `PageChatModel`s that ask the page for every completion.
  */
 import { MemoryService } from './memory-service';
-import { createEmbedder, createRoleModels } from './role-models';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
+import { createEmbedder, createRoleModels, type RoleModels } from './role-models';
+import { PageChatModel } from './page-model';
+import { databaseName, parseWorkerName, type PageModelRpc } from '../client/agent-protocol';
+import { RpcClient, serveRpc, type RpcEndpoint } from '../client/rpc';
 import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
 import { IndexedDbStore } from '../store/indexeddb-store';
 import { IndexedDbConversationStore } from '../store/indexeddb-conversations';
@@ -14,10 +19,20 @@ import { InMemoryConversationStore, type ConversationStore } from '../store/conv
 
 const endpoint = self as unknown as RpcEndpoint;
 let emit: (event: MemoryWorkerEvent) => void = () => undefined;
+const agent = parseWorkerName(self.name);
+const dbName = agent ? databaseName(agent.storageName) : undefined;
+
+/** The page's own model when the agent brought one (one instance serves both roles). */
+function pageModels(): RoleModels | undefined {
+  if (!agent?.pageModel) return undefined;
+  const { id, contextWindow } = agent.pageModel;
+  const model = new PageChatModel(new RpcClient<PageModelRpc>(endpoint), id, contextWindow);
+  return { manager: model, answer: model };
+}
 
 async function openConversations(): Promise<ConversationStore> {
   try {
-    return await IndexedDbConversationStore.open();
+    return await IndexedDbConversationStore.open(dbName);
   } catch {
     // Without IndexedDB (some private modes) the chat still works for this session.
     return new InMemoryConversationStore();
@@ -25,11 +40,16 @@ async function openConversations(): Promise<ConversationStore> {
 }
 
 async function start(): Promise<void> {
-  const [store, conversations] = await Promise.all([IndexedDbStore.open(), openConversations()]);
+  const [store, conversations] = await Promise.all([
+    IndexedDbStore.open({ name: dbName }),
+    openConversations(),
+  ]);
+  const fromPage = pageModels();
   const service = new MemoryService({
     store,
     conversations,
-    createModels: (settings, opts) =>
+    createModels: async (settings, opts) =>
+      fromPage ??
       createRoleModels(settings, {
         signal: opts.signal,
         onLoading: (p) =>
@@ -38,7 +58,7 @@ async function start(): Promise<void> {
             progress: { progress: p.fraction, text: p.text, warning: p.warning },
           }),
       }),
-    createEmbedder,
+    createEmbedder: (settings, opts) => createEmbedder(settings, { ...opts, wasmPaths: agent?.ortBase }),
     backfill: async (embedder, opts) => {
       const { runBackfill } = await import('../embed/backfill');
       return runBackfill(store, embedder, opts);

@@ -153,11 +153,12 @@ export function createRoleModels(settings: Settings, opts: RoleModelOptions = {}
 /**
  * The embedder the settings name, none when turned off: a transformers.js model (downloaded once from the model
  * host, then cached), or Universal Sentence Encoder lite (read once from the app's own origin, then cached). Each
- * runtime is imported only when chosen.
+ * runtime is imported only when chosen. `wasmPaths` is where ONNX Runtime's files are served (default `/ort/`, the
+ * app's).
  */
 export async function createEmbedder(
   settings: Settings,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; wasmPaths?: string } = {},
 ): Promise<Embedder | undefined> {
   if (settings.embeddingModel === NO_EMBEDDINGS) return undefined;
   const { DEFAULT_EMBEDDING_MODEL, resolveEmbeddingModel } = await import('../embed/embedding-models');
@@ -174,5 +175,10 @@ export async function createEmbedder(
     });
   }
   const { TransformersEmbedder } = await import('../embed/transformers-embedder');
-  return TransformersEmbedder.create({ model: spec, allowRemote: true, signal: opts.signal });
+  return TransformersEmbedder.create({
+    model: spec,
+    allowRemote: true,
+    signal: opts.signal,
+    ...(opts.wasmPaths && { wasmPaths: opts.wasmPaths }),
+  });
 }

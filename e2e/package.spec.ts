@@ -1,0 +1,149 @@
+/**
+ * The npm package as a web developer gets it (package-host.ts: the packed tarball installed into fresh projects):
+ * the static demo page, the Vite example and the headless API each remember a fact, show it in
+ * `<memory-r1-memories>`, answer from it after the host page reloads, and keep it from a second storage name. Every
+ * request stays on loopback, and the pages run under the Content-Security-Policy docs/embedding.md states.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { preparePackage, TEST_SERVER, type PackageHost } from './package-host';
+
+let host: PackageHost;
+
+const test = base.extend<{ guarded: Page }>({
+  // A page whose every request must stay on this machine and that must not break the host's policy.
+  guarded: async ({ page }, use) => {
+    const remote: string[] = [];
+    const refused: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (/^https?:$/.test(url.protocol) && url.hostname !== '127.0.0.1') remote.push(request.url());
+    });
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text())) refused.push(message.text());
+    });
+    await use(page);
+    expect(remote, 'requests that left loopback').toEqual([]);
+    expect(refused, 'Content-Security-Policy violations').toEqual([]);
+  },
+});
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(420_000);
+  host = await preparePackage();
+  console.log(`memory-r1-web tarball: ${(host.tarballBytes / 1e6).toFixed(1)} MB`);
+});
+
+test.afterAll(async () => {
+  await host?.close();
+});
+
+/** Chats in `<memory-r1-chat>` until the fact is remembered and shown in `<memory-r1-memories>`. */
+async function rememberInElements(page: Page): Promise<void> {
+  const chat = page.locator('memory-r1-chat');
+  await chat.getByRole('textbox', { name: 'Message' }).fill('My sister Ana lives in Lisbon.');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  const turn = chat.getByRole('article', { name: 'You said' });
+  await expect(turn.getByText('Remembered')).toBeVisible();
+  await expect(turn.getByRole('button', { name: 'Undo' })).toBeVisible();
+  const memories = page.locator('memory-r1-memories').getByRole('region', { name: 'Memories' });
+  await expect(memories.getByRole('listitem')).toHaveCount(1);
+  const item = memories.getByRole('listitem').first();
+  await expect(item).toContainText('Ana lives in Lisbon');
+  for (const action of ['Edit', 'Delete', 'History'])
+    await expect(item.getByRole('button', { name: action })).toBeVisible();
+}
+
+/** After a reload, asks about the fact and expects the answer to use the memory. */
+async function answerAfterReload(page: Page): Promise<void> {
+  await page.reload();
+  const chat = page.locator('memory-r1-chat');
+  await expect(chat.getByRole('article', { name: 'You said' })).toHaveCount(1);
+  await chat.getByRole('textbox', { name: 'Message' }).fill('Where does my sister Ana live?');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  const reply = chat.getByRole('article', { name: 'Assistant replied' }).last();
+  await expect(reply).toContainText('Lisbon');
+  await reply.getByText('Used 1 memory').click();
+  await expect(reply.getByRole('list', { name: 'Memories this answer used' })).toContainText(
+    'Ana lives in Lisbon',
+  );
+}
+
+/** A second storage name on the same page sees none of the memories. */
+async function otherStorageIsEmpty(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const other = document.createElement('memory-r1-memories');
+    other.setAttribute('storage-name', 'someone-else');
+    other.id = 'other';
+    document.body.append(other);
+  });
+  const memories = page.locator('#other').getByRole('region', { name: 'Memories' });
+  await expect(memories).toContainText('Nothing remembered yet.');
+  await expect(memories.getByRole('listitem')).toHaveCount(0);
+}
+
+test('the static demo page: remembers, shows the memory, answers after a reload, isolates storage names', async ({
+  guarded: page,
+}) => {
+  await page.goto(`${host.demo}/`);
+  await rememberInElements(page);
+  await answerAfterReload(page);
+  await otherStorageIsEmpty(page);
+});
+
+test('the Vite example installing the tarball: the same, with the typed mr-answer event', async ({
+  guarded: page,
+}) => {
+  await page.goto(`${host.example}/`);
+  await rememberInElements(page);
+  await expect(page.locator('#last-answer')).toContainText('Last answer:');
+  await answerAfterReload(page);
+  await expect(page.locator('#last-answer')).toContainText('Lisbon');
+  await otherStorageIsEmpty(page);
+});
+
+test('the headless API alone: send, memory pass, memories, reload, answer, isolation', async ({
+  guarded: page,
+}) => {
+  await page.goto(`${host.demo}/api.html`);
+  const provider = { kind: 'local', baseUrl: TEST_SERVER, model: 'test-model' } as const;
+  const first = await page.evaluate(async (provider) => {
+    const { createMemoryAgent } = (await import(
+      '/memory-r1-web/index.js' as string
+    )) as typeof import('../src/package/index');
+    const agent = await createMemoryAgent({ provider, storageName: 'api', speaker: 'Ana' });
+    const tokens: string[] = [];
+    const reply = await agent.send('I moved to Porto last spring.', { onToken: (t) => tokens.push(t) });
+    const pass = await reply.memoryPass;
+    const memories = (await agent.memories.list()).map((m) => m.text);
+    await agent.close();
+    return {
+      streamed: tokens.join('') === reply.text,
+      pass,
+      memories,
+      defined: !!customElements.get('memory-r1-chat'),
+    };
+  }, provider);
+  expect(first.streamed).toBe(true);
+  expect(first.pass.status).toBe('done');
+  expect(first.pass.operations.map((op) => op.op)).toEqual(['ADD']);
+  expect(first.memories).toEqual(['Ana: I moved to Porto last spring.']);
+  expect(first.defined, 'the headless entry defines no elements').toBe(false);
+
+  await page.reload();
+  const second = await page.evaluate(async (provider) => {
+    const { createMemoryAgent } = (await import(
+      '/memory-r1-web/index.js' as string
+    )) as typeof import('../src/package/index');
+    const agent = await createMemoryAgent({ provider, storageName: 'api', speaker: 'Ana' });
+    const reply = await agent.send('Where did I move last spring?');
+    const other = await createMemoryAgent({ storageName: 'api-other' });
+    const otherMemories = await other.memories.list();
+    await Promise.all([agent.close(), other.close()]);
+    return { text: reply.text, used: reply.usedMemories.map((m) => m.text), otherMemories };
+  }, provider);
+  expect(second.text).toContain('Porto');
+  expect(second.used).toEqual(['Ana: I moved to Porto last spring.']);
+  expect(second.otherMemories).toEqual([]);
+});

@@ -47,7 +47,7 @@ export type {
   ScriptedResponder,
 } from './testing/scripted-chat-model';
 export { InMemoryStore } from './store/in-memory-store';
-export { IndexedDbStore } from './store/indexeddb-store';
+export { IndexedDbStore } from './store/indexeddb/indexeddb-store';
 export { TransformersEmbedder } from './embed/transformers-embedder';
 export { CachedEmbedder } from './embed/embedding-cache';
 export { runBackfill } from './embed/backfill';

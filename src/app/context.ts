@@ -3,8 +3,8 @@
  * on-device model service, and the current settings with a way to change them. `mr-app` provides all three.
  */
 import { createContext } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { Settings } from '../client/settings';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { Settings } from '../protocol/settings';
 import type { ModelService } from './model-service';
 
 /** The memory worker client. */

@@ -8,9 +8,9 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
-import { BenchmarkClient, type BenchmarkService } from '../client/benchmark-client';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { Conversation } from '../client/memory-protocol';
+import { BenchmarkClient, type BenchmarkService } from '../agent/benchmark-client';
+import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import type { Conversation } from '../protocol/memory-protocol';
 import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
@@ -19,7 +19,7 @@ import {
   saveSettings,
   settingsFromUrl,
   type Settings,
-} from '../client/settings';
+} from '../protocol/settings';
 import { benchmarkContext } from './benchmark-context';
 import { memoryContext, modelContext, settingsContext } from './context';
 import type { Route } from './events';

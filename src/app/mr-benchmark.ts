@@ -7,9 +7,9 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { BenchmarkService } from '../client/benchmark-client';
-import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../client/benchmark-protocol';
-import type { Settings } from '../client/settings';
+import type { BenchmarkService } from '../agent/benchmark-client';
+import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../protocol/benchmark-protocol';
+import type { Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';

@@ -4,10 +4,10 @@
 // under the user's name from the settings.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';

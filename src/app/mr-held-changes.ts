@@ -6,8 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { HeldChange } from '../client/memory-protocol';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { HeldChange } from '../protocol/memory-protocol';
 import { memoryContext } from './context';
 import { renderReview, reviewStyles } from './review-changes';
 import { sharedStyles } from './shared.styles';

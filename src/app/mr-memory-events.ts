@@ -7,8 +7,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryPassInfo } from '../client/memory-protocol';
-import type { MemoryService } from '../client/memory-client';
+import type { MemoryPassInfo } from '../protocol/memory-protocol';
+import type { MemoryService } from '../agent/memory-worker-client';
 import type { AppliedOp } from '../core/types';
 import { memoryContext } from './context';
 import { discardedNote, renderReview, reviewStyles } from './review-changes';

@@ -5,9 +5,9 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../client/rpc';
+import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { MemoryService as MemoryWorkerService } from '../workers/memory-service';

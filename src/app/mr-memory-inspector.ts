@@ -8,8 +8,8 @@
 import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { Conversation } from '../client/memory-protocol';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { Conversation } from '../protocol/memory-protocol';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
 import { inspectorStyles } from './mr-memory-inspector.styles';

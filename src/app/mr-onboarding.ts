@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from '../client/settings';
+import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';

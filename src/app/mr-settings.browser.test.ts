@@ -7,10 +7,10 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc } from '../client/memory-protocol';
-import { serveRpc } from '../client/rpc';
-import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../client/settings';
+import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc } from '../protocol/memory-protocol';
+import { serveRpc } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
 import { memoryContext, modelContext, settingsContext } from './context';
 import type { ModelService } from './model-service';
 import { MrOnboarding } from './mr-onboarding';

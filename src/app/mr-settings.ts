@@ -9,15 +9,15 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { parseImportFile } from '../client/import-file';
-import type { MemoryService } from '../client/memory-client';
+import { parseImportFile } from '../agent/import-file';
+import type { MemoryService } from '../agent/memory-worker-client';
 import {
   DEFAULT_SPEAKER,
   NO_EMBEDDINGS,
   SettingsError,
   validateSettings,
   type Settings,
-} from '../client/settings';
+} from '../protocol/settings';
 import { EMBEDDING_MODELS } from '../embed/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';

@@ -6,7 +6,7 @@
  */
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CustomModel } from '../llm/custom-model';
-import type { IndexedDbCustomModelStore } from '../store/indexeddb-custom-models';
+import type { IndexedDbCustomModelStore } from '../store/indexeddb/indexeddb-custom-models';
 import type {
   AddCustomModelResult,
   CapabilityReport,
@@ -160,12 +160,12 @@ export class WebLlmModelService implements ModelService {
   }
 
   private async readCustom(): Promise<CustomModel[]> {
-    const { readCustomModels } = await import('../store/indexeddb-custom-models');
+    const { readCustomModels } = await import('../store/indexeddb/indexeddb-custom-models');
     return readCustomModels(this.dbName);
   }
 
   private async withStore(action: (store: IndexedDbCustomModelStore) => Promise<void>): Promise<void> {
-    const { IndexedDbCustomModelStore } = await import('../store/indexeddb-custom-models');
+    const { IndexedDbCustomModelStore } = await import('../store/indexeddb/indexeddb-custom-models');
     const store = await IndexedDbCustomModelStore.open(this.dbName);
     try {
       await action(store);

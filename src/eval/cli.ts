@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChatModel, Embedder } from '../core/types';
 import { TransformersEmbedder } from '../embed/transformers-embedder';
-import { chatModel, type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from './cli-support';
+import { chatModel, type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from '../node/cli-support';
 import { UsageError } from './errors';
 import { runHaystack, type HaystackItem } from './haystack-runner';
 import { Judge } from './judge';
@@ -23,10 +23,10 @@ import { loadLocomo, locomoSplit, type LocomoSplit } from './loaders/locomo';
 import { loadLongMemEval } from './loaders/longmemeval';
 import { loadMsc } from './loaders/msc';
 import { runLocomo, type LocomoMethod } from './locomo-runner';
-import { appendJsonLines, markdownTable, percent, writeText } from './report';
+import { appendJsonLines, markdownTable, percent, writeText } from '../node/report';
 import { RETRIEVAL_CATEGORIES, runRetrieval, type RetrievalMemory } from './retrieval';
 
-export type { CliIo } from './cli-support';
+export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run eval -- <command> [flags]
 

@@ -13,7 +13,7 @@ import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { JudgeVerdict } from './judge';
-import { Limiter } from './limiter';
+import { Limiter } from '../node/limiter';
 import { bleu1, mem0F1 } from './metrics';
 import {
   appendJsonLines,
@@ -24,7 +24,7 @@ import {
   sealJsonLinesLog,
   writeText,
   type MetricByGroup,
-} from './report';
+} from '../node/report';
 
 /** One item: a haystack of dated sessions and a question about it. */
 export interface HaystackItem {

@@ -22,7 +22,7 @@ import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
 import { UsageError } from './errors';
 import { Judge } from './judge';
-import { Limiter } from './limiter';
+import { Limiter } from '../node/limiter';
 import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
 import {
   CATEGORY_ORDER,
@@ -41,7 +41,7 @@ import {
   readJsonLinesLog,
   sealJsonLinesLog,
   writeText,
-} from './report';
+} from '../node/report';
 import { turnMemoryText } from './retrieval';
 
 export { scoreLocomo, summarizeLocomo, type LocomoSummary };

@@ -21,10 +21,10 @@ import {
   runAsMain,
   runCommands,
   slug,
-} from '../eval/cli-support';
+} from '../node/cli-support';
 import { UsageError } from '../eval/errors';
 import { loadLocomo, locomoSplit } from '../eval/loaders/locomo';
-import { appendJsonLines, writeText } from '../eval/report';
+import { appendJsonLines, writeText } from '../node/report';
 import { finalBank, modelBank, observationBank, type BankSource, type ConversationBank } from './banks';
 import {
   buildAnswerRows,
@@ -38,7 +38,7 @@ import { readRows, writeRows } from './export';
 import { startRewardServer } from './reward-server';
 import { runRollouts } from './rollout';
 
-export type { CliIo } from '../eval/cli-support';
+export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run rl -- <command> [flags]
 

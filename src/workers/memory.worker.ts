@@ -6,10 +6,10 @@
  */
 import { MemoryService } from './memory-service';
 import { createEmbedder, createRoleModels } from './role-models';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { IndexedDbStore } from '../store/indexeddb-store';
-import { IndexedDbConversationStore } from '../store/indexeddb-conversations';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { IndexedDbStore } from '../store/indexeddb/indexeddb-store';
+import { IndexedDbConversationStore } from '../store/indexeddb/indexeddb-conversations';
 import { InMemoryConversationStore, type ConversationStore } from '../store/conversations-store';
 
 const endpoint = self as unknown as RpcEndpoint;

@@ -3,8 +3,8 @@
  * UI never opens IndexedDB or calls a model itself; it goes through this client (provided to components with
  * `@lit/context`).
  */
-import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from './rpc';
-import type { MemoryRpc, MemoryWorkerEvent } from './memory-protocol';
+import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 
 /** What components need from the memory worker; `MemoryClient` implements it, tests may fake it. */
 export interface MemoryService {

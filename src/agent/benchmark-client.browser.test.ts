@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import locomoMini from '../eval/fixtures/locomo-mini.json';
 import { BenchmarkClient } from './benchmark-client';
-import { DEFAULT_SETTINGS } from './settings';
+import { DEFAULT_SETTINGS } from '../protocol/settings';
 
 const fixture = new File([JSON.stringify(locomoMini)], 'locomo-mini.json', { type: 'application/json' });
 

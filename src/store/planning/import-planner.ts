@@ -12,7 +12,7 @@
  * A plain list becomes ONE batch (`modelId: 'import'`, undoable as a whole) of ADD events, each at the entry's
  * `created_at` (else `updated_at`, else now).
  */
-import type { ImportReport, MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
+import type { ImportReport, MemoryEvent, MemoryRecord, TurnFailure } from '../../core/types';
 import {
   type BatchRecord,
   type PlanContext,
@@ -20,8 +20,8 @@ import {
   applyEvent,
   batchesFromEvents,
 } from './batch-planner';
-import { newId } from '../core/ids';
-import { type ParsedImport, canonicalJson } from './export-format';
+import { newId } from '../../core/ids';
+import { type ParsedImport, canonicalJson } from '../export-format';
 
 /** What import planning reads besides memories and batches. */
 export interface ImportState extends PlannerState {

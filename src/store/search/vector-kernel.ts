@@ -1,6 +1,6 @@
 /**
  * `VectorKernel`: the rows of one `VectorTable` in WebAssembly memory, with the SIMD scans that score them
- * (src/store/vector-kernel.wat). Each row is kept twice: as float32 (what exact scores and the table read) and as
+ * (src/store/search/vector-kernel.wat). Each row is kept twice: as float32 (what exact scores and the table read) and as
  * int8 codes with a per-row scale (its largest absolute component maps to ±127), a quarter of the size. Scanning
  * the codes gives every row's dot product up to a small rounding error, good for choosing the few hundred rows to
  * score exactly; `exact` then scores a list of rows in float32.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidBatchError, NotFoundError, StaleMemoryError, UndoConflictError } from '../core/errors';
-import type { MemoryOpBatch, MemoryRecord } from '../core/types';
+import { InvalidBatchError, NotFoundError, StaleMemoryError, UndoConflictError } from '../../core/errors';
+import type { MemoryOpBatch, MemoryRecord } from '../../core/types';
 import {
   type BatchPlan,
   type BatchRecord,
@@ -11,7 +11,7 @@ import {
   replayEvents,
   utf8Length,
 } from './batch-planner';
-import { HistoryReplayError } from './errors';
+import { HistoryReplayError } from '../errors';
 
 /** A tiny store over the planner, enough to exercise sequences of plans. */
 function harness() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VectorDimensionError } from './errors';
+import { VectorDimensionError } from '../errors';
 import { TopK, VectorTable, normalize } from './vector-table';
 
 /** Seeded unit-ish vectors around `clusters` centroids (clustered like real embeddings), deterministic. */

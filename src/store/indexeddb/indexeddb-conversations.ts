@@ -11,7 +11,7 @@ import {
   type Conversation,
   type ConversationStore,
   type StoredMessage,
-} from './conversations-store';
+} from '../conversations-store';
 
 /** Conversations and messages in the app's IndexedDB database. */
 export class IndexedDbConversationStore implements ConversationStore {

@@ -17,8 +17,8 @@
  * `search` and `missingEmbeddings` answer from the in-memory index, which follows other tabs within one message.
  */
 import { z } from 'zod';
-import { QuotaError, isAbortError, throwIfAborted } from '../core/errors';
-import { textHash } from '../core/ids';
+import { QuotaError, isAbortError, throwIfAborted } from '../../core/errors';
+import { textHash } from '../../core/ids';
 import type {
   AppliedBatch,
   CallOptions,
@@ -35,7 +35,7 @@ import type {
   ScoredMemory,
   SearchQuery,
   TurnFailure,
-} from '../core/types';
+} from '../../core/types';
 import {
   type BatchRecord,
   type PlannerState,
@@ -43,11 +43,11 @@ import {
   planUndo,
   referencedMemoryIds,
   toAppliedBatch,
-} from './batch-planner';
-import { StoreClosedError, VectorDimensionError } from './errors';
-import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from './export-format';
-import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
+} from '../planning/batch-planner';
+import { StoreClosedError, VectorDimensionError } from '../errors';
+import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from '../export-format';
+import { HybridIndex } from '../search/hybrid-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from '../search/index-search';
 import {
   DEFAULT_DB_NAME,
   EMBEDDING_CHUNK_SIZE,
@@ -71,7 +71,7 @@ import {
   toRecord,
 } from './idb-schema';
 import { type IDBPTransaction, type StoreNames, unwrap } from 'idb';
-import { type ImportState, importMemoryIds, planImport } from './import-planner';
+import { type ImportState, importMemoryIds, planImport } from '../planning/import-planner';
 import { byTurnTime, passRecordSchema } from './pass-journal';
 
 /** Name of the Web Lock every writer of the default database holds. */

@@ -11,7 +11,7 @@
  * `has(id)`, `size`, `dims`, `topK(query, k, accept?)`, `exactTopK(query, k, accept?)`; `TopK` (bounded
  * min-heap); `normalize(vector)`; `VectorSearchOptions`.
  */
-import { VectorDimensionError } from './errors';
+import { VectorDimensionError } from '../errors';
 import { VectorKernel } from './vector-kernel';
 
 /**

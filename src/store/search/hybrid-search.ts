@@ -12,7 +12,7 @@
  * `tokenize(text)`, `processTerm(term)`.
  */
 import { stemmer } from 'stemmer';
-import type { MemoryRecord } from '../core/types';
+import type { MemoryRecord } from '../../core/types';
 import { LexicalIndex } from './lexical-index';
 import { type VectorSearchOptions, VectorTable } from './vector-table';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { QuotaError, StaleMemoryError } from '../core/errors';
-import { textHash } from '../core/ids';
-import type { HeldPass, MemoryEvent, MemoryRecord } from '../core/types';
-import { describeStoreConformance } from './conformance';
-import { CorruptRecordError, StoreClosedError } from './errors';
+import { QuotaError, StaleMemoryError } from '../../core/errors';
+import { textHash } from '../../core/ids';
+import type { HeldPass, MemoryEvent, MemoryRecord } from '../../core/types';
+import { describeStoreConformance } from '../conformance';
+import { CorruptRecordError, StoreClosedError } from '../errors';
 import { DB_VERSION, EMBEDDING_CHUNK_SIZE, EVENT_RUN_SIZE } from './idb-schema';
 import { IndexedDbStore, type StoreChange } from './indexeddb-store';
 

@@ -4,8 +4,8 @@
  * runs no benchmark worker at all. Components receive it as a `BenchmarkService` through `@lit/context`.
  */
 import { AppError } from '../core/errors';
-import type { BenchmarkRpc } from './benchmark-protocol';
-import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from './rpc';
+import type { BenchmarkRpc } from '../protocol/benchmark-protocol';
+import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
 
 /** What components need from the benchmark worker; `BenchmarkClient` implements it, tests may fake it. */
 export interface BenchmarkService {

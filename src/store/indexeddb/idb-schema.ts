@@ -31,10 +31,10 @@
  */
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames, openDB, unwrap } from 'idb';
 import { z } from 'zod';
-import type { MemoryEvent, MemoryRecord, PassRecord, TurnFailure } from '../core/types';
-import { type BatchRecord, batchesFromEvents } from './batch-planner';
-import { CorruptRecordError } from './errors';
-import { memoryEventSchema, memoryRecordSchema } from './export-format';
+import type { MemoryEvent, MemoryRecord, PassRecord, TurnFailure } from '../../core/types';
+import { type BatchRecord, batchesFromEvents } from '../planning/batch-planner';
+import { CorruptRecordError } from '../errors';
+import { memoryEventSchema, memoryRecordSchema } from '../export-format';
 
 /** The schema version this code writes; `openMemoryDb` upgrades older databases to it. */
 export const DB_VERSION = 4;

@@ -29,8 +29,8 @@ import {
   StaleMemoryError,
   UndoConflictError,
   type StaleMemory,
-} from '../core/errors';
-import { newId } from '../core/ids';
+} from '../../core/errors';
+import { newId } from '../../core/ids';
 import type {
   AppliedBatch,
   AppliedOp,
@@ -39,8 +39,8 @@ import type {
   MemoryOpBatch,
   MemoryRecord,
   StoreOp,
-} from '../core/types';
-import { HistoryReplayError } from './errors';
+} from '../../core/types';
+import { HistoryReplayError } from '../errors';
 
 /** Longest memory text accepted, in UTF-8 bytes (64 KiB); the import limit is the same. */
 export const MAX_TEXT_BYTES = 65_536;

@@ -6,7 +6,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export { meanByGroup, type MetricByGroup } from './group-means';
+export { meanByGroup, type MetricByGroup } from '../eval/group-means';
 
 /** Formats a 0-1 score as a percentage with two decimals, or an en dash when missing. */
 export function percent(value: number | null | undefined): string {

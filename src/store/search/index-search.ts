@@ -11,8 +11,8 @@ import type {
   PageQuery,
   ScoredMemory,
   SearchQuery,
-} from '../core/types';
-import { VectorDimensionError } from './errors';
+} from '../../core/types';
+import { VectorDimensionError } from '../errors';
 import type { HybridIndex } from './hybrid-search';
 
 /**

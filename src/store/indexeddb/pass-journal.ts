@@ -5,7 +5,7 @@
  * Entries are not part of the export format: they are the state of work in progress, not memories.
  */
 import { z } from 'zod';
-import type { PassRecord } from '../core/types';
+import type { PassRecord } from '../../core/types';
 
 const str = z.string();
 const time = z.number().nonnegative();

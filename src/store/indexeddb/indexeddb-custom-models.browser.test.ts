@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptRecordError } from './errors';
+import { CorruptRecordError } from '../errors';
 import { openMemoryDb } from './idb-schema';
 import { IndexedDbCustomModelStore, readCustomModels } from './indexeddb-custom-models';
 

@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { AppError, isAbortError } from '../core/errors';
 import type { ChatModel } from '../core/types';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
-import { UsageError } from './errors';
+import { UsageError } from '../eval/errors';
 
 /** Where a CLI writes and how it is interrupted; tests pass their own. */
 export interface CliIo {

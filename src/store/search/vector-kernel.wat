@@ -1,6 +1,6 @@
-;; The SIMD kernels behind `VectorKernel` (src/store/vector-kernel.ts): dot products of one query with many rows,
+;; The SIMD kernels behind `VectorKernel` (src/store/search/vector-kernel.ts): dot products of one query with many rows,
 ;; approximate over int8 codes (`scoreCodes`) and exact over float32 rows picked by a list (`scoreListed`). Built into
-;; src/store/vector-kernel.wasm.ts by `npm run build:wasm` (scripts/build-wasm.ts); a test checks that the committed
+;; src/store/search/vector-kernel.wasm.ts by `npm run build:wasm` (scripts/build-wasm.ts); a test checks that the committed
 ;; bytes are this file's. Memory layout is the caller's (see vector-kernel.ts).
 (module
   (memory (export "memory") 1)

@@ -19,12 +19,11 @@ import {
   appendJsonLines,
   barChartSvg,
   markdownTable,
-  meanByGroup,
   readJsonLinesLog,
   sealJsonLinesLog,
   writeText,
-  type MetricByGroup,
 } from '../node/report';
+import { meanByGroup, type MetricByGroup } from './group-means';
 
 /** One item: a haystack of dated sessions and a question about it. */
 export interface HaystackItem {

@@ -20,7 +20,7 @@ import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
-import { UsageError } from './errors';
+import { UsageError } from '../node/errors';
 import { Judge } from './judge';
 import { Limiter } from '../node/limiter';
 import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCaptured } from '../testing/cli-capture';
 import { flagReaders, runCommands, slug, type CliIo } from './cli-support';
-import { DatasetError, UsageError } from '../eval/errors';
+import { DatasetError } from '../eval/errors';
+import { UsageError } from './errors';
 
 type Flags = { name?: string; count?: string; mode?: string; help?: boolean };
 const USAGE = 'Usage: test <command>';

@@ -7,9 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
 import { AppError, isAbortError } from '../core/errors';
-import type { ChatModel } from '../core/types';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
-import { UsageError } from '../eval/errors';
+import { UsageError } from './errors';
 
 /** Where a CLI writes and how it is interrupted; tests pass their own. */
 export interface CliIo {
@@ -55,17 +53,6 @@ export function flagReaders<F>(usage: string) {
       return raw as T;
     },
   };
-}
-
-/** An OpenAI-compatible model; the API key, when the server needs one, comes from OPENAI_API_KEY. */
-export function chatModel(baseUrl: string, model: string, contextWindow?: number): ChatModel {
-  const apiKey = process.env.OPENAI_API_KEY;
-  return new OpenAICompatibleChatModel({
-    baseUrl,
-    model,
-    ...(apiKey ? { apiKey } : {}),
-    ...(contextWindow !== undefined ? { contextWindow } : {}),
-  });
 }
 
 /** A name safe as a directory part (`Qwen/Qwen2.5-3B-Instruct` → `Qwen_Qwen2.5-3B-Instruct`). */

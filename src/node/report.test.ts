@@ -1,4 +1,4 @@
-// Report helpers: per-group means, tables, the SVG chart, and the resumable JSON Lines log.
+// Report helpers: tables, the SVG chart, and the resumable JSON Lines log.
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,6 @@ import {
   appendJsonLines,
   barChartSvg,
   markdownTable,
-  meanByGroup,
   percent,
   readJsonLinesLog,
   sealJsonLinesLog,
@@ -19,30 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
-});
-
-describe('meanByGroup', () => {
-  it('averages overall over questions (not over groups) and leaves empty groups null', () => {
-    const rows = [
-      { g: 'a', v: 1 },
-      { g: 'a', v: 0 },
-      { g: 'b', v: 1 },
-      { g: 'b', v: null },
-    ];
-    expect(
-      meanByGroup(
-        rows,
-        (r) => r.g,
-        (r) => r.v,
-        ['a', 'b', 'c'],
-      ),
-    ).toEqual({
-      overall: 2 / 3,
-      a: 0.5,
-      b: 1,
-      c: null,
-    });
-  });
 });
 
 describe('markdownTable and percent', () => {

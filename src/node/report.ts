@@ -1,12 +1,10 @@
 /**
- * Reports of evaluation runs: per-category means of per-question scores, Markdown tables, a grouped bar chart as a
+ * Reports of evaluation runs: Markdown tables, a grouped bar chart as a
  * self-contained SVG (no chart library: a few rectangles and labels), and the per-question JSON Lines log that
  * makes runs resumable (appended one line per finished question; a torn last line from a crash is ignored).
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-export { meanByGroup, type MetricByGroup } from '../eval/group-means';
 
 /** Formats a 0-1 score as a percentage with two decimals, or an en dash when missing. */
 export function percent(value: number | null | undefined): string {

@@ -4,7 +4,7 @@
  * select. The file travels as a `Blob` (structured clone, no copy into a string on the main thread). Types only;
  * the page talks through `BenchmarkClient`.
  */
-import type { LocomoBenchmarkProgress, LocomoBenchmarkResult } from '../eval/benchmark-run';
+import type { LocomoBenchmarkProgress, LocomoBenchmarkResult } from '../core/benchmark-types';
 import type { Settings } from './settings';
 
 export type { LocomoBenchmarkProgress, LocomoBenchmarkResult };

@@ -13,7 +13,7 @@ import type {
   MemoryPage,
   TurnFailure,
 } from '../core/types';
-import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../store/conversations-store';
+import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../core/conversation';
 import type { Settings } from './settings';
 
 export type { Conversation, MemoryPage, MemoryPassInfo, StoredMessage, UsedMemory };

@@ -3,7 +3,7 @@
  * `idb-schema.ts`). IndexedDB rather than localStorage because the memory worker, which loads the models, reads them
  * too. Every record is validated on the way in and on the way out, so a damaged record is reported by id.
  */
-import { customModelSchema, type CustomModel } from '../../llm/custom-model';
+import { customModelSchema, type CustomModel } from '../../core/custom-model-schema';
 import { openMemoryDb, readRecord, DEFAULT_DB_NAME, type MemoryDb } from './idb-schema';
 
 /** The custom models kept in the app's IndexedDB database. */

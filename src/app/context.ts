@@ -5,7 +5,7 @@
 import { createContext } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
 import type { Settings } from '../protocol/settings';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 
 /** The memory worker client. */
 export const memoryContext = createContext<MemoryService>(Symbol('mr-memory'));

@@ -24,10 +24,10 @@ import { benchmarkContext } from './benchmark-context';
 import { memoryContext, modelContext, settingsContext } from './context';
 import type { Route } from './events';
 import { parseRoute, routeHash } from './routes';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { registerServiceWorker } from './pwa';
 import { sharedStyles } from './shared.styles';
-import { WebLlmModelService } from './webllm-model-service';
+import { WebLlmModelService } from '../workers/webllm-model-service';
 
 /** The application shell (see the module comment). */
 export class MrApp extends LitElement {

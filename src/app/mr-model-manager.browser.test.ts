@@ -6,7 +6,7 @@ import { page } from 'vitest/browser';
 import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { modelContext, settingsContext } from './context';
 import { MrModelManager } from './mr-model-manager';
-import { WebLlmModelService } from './webllm-model-service';
+import { WebLlmModelService } from '../workers/webllm-model-service';
 
 if (!customElements.get('mr-model-manager')) customElements.define('mr-model-manager', MrModelManager);
 

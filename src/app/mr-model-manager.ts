@@ -11,7 +11,12 @@ import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
-import type { CatalogItem, CustomModelForm, DownloadProgress, ModelService } from './model-service';
+import type {
+  CatalogItem,
+  CustomModelForm,
+  DownloadProgress,
+  ModelService,
+} from '../protocol/model-protocol';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**

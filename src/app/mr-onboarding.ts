@@ -12,7 +12,7 @@ import { isAbortError } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields } from './form-fields';
-import type { CapabilityReport, DownloadProgress, ModelService } from './model-service';
+import type { CapabilityReport, DownloadProgress, ModelService } from '../protocol/model-protocol';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**

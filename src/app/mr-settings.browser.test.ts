@@ -12,7 +12,7 @@ import type { MemoryRpc } from '../protocol/memory-protocol';
 import { serveRpc } from '../protocol/rpc';
 import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
 import { memoryContext, modelContext, settingsContext } from './context';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
 import { version } from '../../package.json';

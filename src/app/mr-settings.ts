@@ -22,7 +22,7 @@ import { EMBEDDING_MODELS } from '../embed/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields, textField } from './form-fields';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { reviewFields } from './review-settings';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { version } from '../../package.json';

@@ -15,7 +15,7 @@ import type {
   CustomModelInfo,
   DownloadProgress,
   ModelService,
-} from './model-service';
+} from '../protocol/model-protocol';
 
 /** On-device models through WebLLM (see the module comment). */
 export class WebLlmModelService implements ModelService {

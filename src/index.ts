@@ -51,7 +51,7 @@ export { IndexedDbStore } from './store/indexeddb/indexeddb-store';
 export { TransformersEmbedder } from './embed/transformers-embedder';
 export { CachedEmbedder } from './embed/embedding-cache';
 export { runBackfill } from './embed/backfill';
-export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './embed/embedding-models';
+export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './core/embedding-models';
 export * from './embed/errors';
 export { WebLlmChatModel } from './llm/webllm-chat-model';
 export { EngineClient } from './llm/engine-client';

@@ -18,7 +18,7 @@ import {
   validateSettings,
   type Settings,
 } from '../protocol/settings';
-import { EMBEDDING_MODELS } from '../embed/embedding-models';
+import { EMBEDDING_MODELS } from '../core/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields, textField } from './form-fields';

@@ -24,7 +24,7 @@ import {
   type EmbeddingDtype,
   type EmbeddingModelSpec,
   type EmbeddingPooling,
-} from './embedding-models';
+} from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
 
 /** Where inference runs: `auto` picks WebGPU, else WASM in a browser, and the CPU backend in Node. */

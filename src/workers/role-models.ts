@@ -158,7 +158,7 @@ export async function createEmbedder(
   if (settings.embeddingModel === NO_EMBEDDINGS) return undefined;
   const [{ TransformersEmbedder }, { DEFAULT_EMBEDDING_MODEL }] = await Promise.all([
     import('../embed/transformers-embedder'),
-    import('../embed/embedding-models'),
+    import('../core/embedding-models'),
   ]);
   return TransformersEmbedder.create({
     model: settings.embeddingModel || DEFAULT_EMBEDDING_MODEL,

@@ -27,7 +27,7 @@ import { parseRoute, routeHash } from './routes';
 import type { ModelService } from '../protocol/model-protocol';
 import { registerServiceWorker } from './pwa';
 import { sharedStyles } from './shared.styles';
-import { WebLlmModelService } from '../workers/webllm-model-service';
+import { ModelClient } from '../agent/model-client';
 
 /** The application shell (see the module comment). */
 export class MrApp extends LitElement {
@@ -125,7 +125,7 @@ export class MrApp extends LitElement {
   ];
 
   @provide({ context: memoryContext }) memory: MemoryService;
-  @provide({ context: modelContext }) models: ModelService = new WebLlmModelService();
+  @provide({ context: modelContext }) models: ModelService = new ModelClient();
   /** Starts a benchmark worker per run only, so it costs nothing until the Benchmark view is used. */
   @provide({ context: benchmarkContext }) benchmark: BenchmarkService = new BenchmarkClient();
   @provide({ context: settingsContext }) @state() settings: Settings = { ...DEFAULT_SETTINGS };

@@ -93,6 +93,13 @@ export class QuotaError extends AppError {
   }
 }
 
+/** A public entry point (an API call or a worker request) got input of the wrong form; nothing was done. */
+export class InvalidInputError extends AppError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
+
 /** The plain-data form of an error, safe to post between workers. */
 export interface ErrorData {
   name: string;

@@ -1,8 +1,10 @@
 /**
- * The on-device model service the onboarding and model manager use: WebGPU capability check, the catalog with
- * cache state, the recommendation for this GPU, downloads with progress, cache deletion, and custom models added by
- * URL (validated, kept in IndexedDB, loaded like catalog models). WebLLM is large, so
- * everything here loads `src/llm` lazily: a user of the Local server provider never downloads it.
+ * The on-device model service the onboarding and model manager use, and the protocol of the model worker that
+ * serves it: WebGPU capability check, the catalog with cache state, the recommendation for this GPU, downloads with
+ * progress, cache deletion, and custom models added by URL (validated, kept in IndexedDB, loaded like catalog
+ * models). The page holds a thin `ModelClient` (src/agent); WebLLM and IndexedDB stay in the worker
+ * (`src/workers/model.worker.ts`), which the client starts on first use, so a user of the Local server provider
+ * never loads WebLLM's code.
  */
 
 /** The result of the capability check. */
@@ -81,3 +83,16 @@ export interface ModelService {
   /** Fetches a custom model's manifests and returns a sentence on what was found; throws what is wrong. */
   checkCustomModel(modelId: string, opts: { signal?: AbortSignal }): Promise<string>;
 }
+
+/** The model worker's methods: `ModelService`, one method per call, with download progress. */
+export type ModelRpc = {
+  checkCapabilities: { params: Record<string, never>; result: CapabilityReport };
+  recommend: { params: { report: CapabilityReport }; result: { modelId: string; reason: string } };
+  catalog: { params: Record<string, never>; result: CatalogItem[] };
+  download: { params: { modelId: string }; result: void; progress: DownloadProgress };
+  deleteModel: { params: { modelId: string }; result: void };
+  customModels: { params: Record<string, never>; result: CustomModelInfo[] };
+  addCustomModel: { params: { form: CustomModelForm }; result: AddCustomModelResult };
+  removeCustomModel: { params: { modelId: string }; result: void };
+  checkCustomModel: { params: { modelId: string }; result: string };
+};

@@ -1,8 +1,7 @@
 /**
- * The `ModelService` for on-device models, backed by `src/llm` (capability check, WebLLM catalog, downloads into
- * WebLLM's cache, cache listing and deletion) and `src/store` (custom models added by URL, kept in IndexedDB so the
- * memory worker loads them too). Every `src/llm` module is imported on first use, so WebLLM's code is only fetched
- * once the user actually looks at on-device models.
+ * The `ModelService` the model worker serves (`model.worker.ts`), backed by `src/llm` (capability check, WebLLM
+ * catalog, downloads into WebLLM's cache, cache listing and deletion) and `src/store` (custom models added by URL,
+ * kept in IndexedDB so the memory worker loads them too). Every `src/llm` module is imported on first use.
  */
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CustomModel } from '../llm/custom-model';

@@ -26,6 +26,7 @@ import {
   type EmbeddingPooling,
 } from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
+import { isNodeRuntime, runtimeNavigator } from '../core/runtime';
 
 /** Where inference runs: `auto` picks WebGPU, else WASM in a browser, and the CPU backend in Node. */
 export type EmbeddingDevice = 'webgpu' | 'wasm' | 'cpu' | 'auto';
@@ -65,7 +66,7 @@ export const ORT_WASM_FILES = {
 const DEFAULT_BATCH_SIZE = 16;
 const DEFAULT_WASM_PATH = '/ort/';
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+const isNode = isNodeRuntime();
 
 /** transformers.js keeps its settings in one global `env`; loads are chained so two never interleave settings. */
 let loadChain: Promise<unknown> = Promise.resolve();
@@ -262,9 +263,10 @@ async function fetchWithoutHtmlFallback(input: string | URL, init?: RequestInit)
 /** WebGPU when a browser offers an adapter, WASM otherwise; ONNX Runtime's CPU backend in Node. */
 async function pickDevice(): Promise<Exclude<EmbeddingDevice, 'auto'>> {
   if (isNode) return 'cpu';
-  if (typeof navigator === 'undefined' || !('gpu' in navigator)) return 'wasm';
+  const gpu = runtimeNavigator()?.gpu;
+  if (!gpu) return 'wasm';
   try {
-    return (await navigator.gpu.requestAdapter()) ? 'webgpu' : 'wasm';
+    return (await gpu.requestAdapter()) ? 'webgpu' : 'wasm';
   } catch {
     return 'wasm';
   }

@@ -238,7 +238,7 @@ export function settingsFromUrl(params: URLSearchParams, base: Settings): Settin
 export const SETTINGS_KEY = 'memory-r1-web/settings';
 
 /** Loads settings from `storage`; anything missing or malformed falls back to the defaults field by field. */
-export function loadSettings(storage: Pick<Storage, 'getItem'>): Settings {
+export function loadSettings(storage: { getItem(key: string): string | null }): Settings {
   const raw = storage.getItem(SETTINGS_KEY);
   if (!raw) return { ...DEFAULT_SETTINGS };
   let data: unknown;
@@ -253,6 +253,9 @@ export function loadSettings(storage: Pick<Storage, 'getItem'>): Settings {
 }
 
 /** Saves settings to `storage`. */
-export function saveSettings(storage: Pick<Storage, 'setItem'>, settings: Settings): void {
+export function saveSettings(
+  storage: { setItem(key: string, value: string): void },
+  settings: Settings,
+): void {
   storage.setItem(SETTINGS_KEY, JSON.stringify(settings));
 }

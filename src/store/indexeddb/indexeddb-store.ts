@@ -73,6 +73,7 @@ import {
 import { type IDBPTransaction, type StoreNames, unwrap } from 'idb';
 import { type ImportState, importMemoryIds, planImport } from '../planning/import-planner';
 import { byTurnTime, passRecordSchema } from './pass-journal';
+import { runtimeNavigator } from '../../core/runtime';
 
 /** Name of the Web Lock every writer of the default database holds. */
 export const WRITE_LOCK = 'memory-r1-write';
@@ -484,8 +485,9 @@ export class IndexedDbStore implements MemoryStore {
       throwIfAborted(signal);
       // Without Web Locks, IndexedDB's own ordering of overlapping readwrite transactions still serializes writers,
       // because every write reads what it plans against inside its transaction.
-      if (typeof navigator === 'undefined' || !navigator.locks) return fn();
-      return navigator.locks.request(this.lockName, signal ? { signal } : {}, fn) as Promise<T>;
+      const locks = runtimeNavigator()?.locks;
+      if (!locks) return fn();
+      return locks.request(this.lockName, signal ? { signal } : {}, fn) as Promise<T>;
     });
   }
 
@@ -624,11 +626,12 @@ export class IndexedDbStore implements MemoryStore {
   private requestPersistence(): void {
     if (this.persistRequested || this.records.size === 0) return;
     this.persistRequested = true;
-    const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
-    if (!storage?.persist) return;
+    const storage = runtimeNavigator()?.storage;
+    const persist = storage?.persist?.bind(storage);
+    if (!storage || !persist) return;
     // Best effort by design: a refusal only leaves storage "best-effort", which `storageEstimate()` reports.
     void (async () => {
-      if (!(await storage.persisted())) await storage.persist();
+      if (!(await storage.persisted())) await persist();
     })().catch(() => undefined);
   }
 

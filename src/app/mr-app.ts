@@ -28,6 +28,7 @@ import type { ModelService } from '../protocol/model-protocol';
 import { registerServiceWorker } from './pwa';
 import { sharedStyles } from './shared.styles';
 import { ModelClient } from '../agent/model-client';
+import { errorMessage } from '../core/errors';
 
 /** The application shell (see the module comment). */
 export class MrApp extends LitElement {
@@ -273,7 +274,7 @@ export class MrApp extends LitElement {
   }
 
   private showError(err: unknown): void {
-    this.notice = { text: err instanceof Error ? err.message : String(err), kind: 'error' };
+    this.notice = { text: errorMessage(err), kind: 'error' };
   }
 
   override render() {

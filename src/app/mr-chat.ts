@@ -10,7 +10,7 @@ import { consume } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
 import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
 import type { Settings } from '../protocol/settings';
-import { isAbortError } from '../core/errors';
+import { isAbortError, errorMessage } from '../core/errors';
 import { memoryContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { renderMarkdown } from './markdown';
@@ -81,7 +81,7 @@ export class MrChat extends LitElement {
       const messages = await this.memory.call('listMessages', { conversationId: id });
       if (id === this.conversationId) this.messages = messages;
     } catch (err) {
-      this.loadError = errorText(err);
+      this.loadError = errorMessage(err);
     }
     await this.updateComplete;
     this.scrollToEnd();
@@ -259,7 +259,7 @@ export class MrChat extends LitElement {
     } catch (err) {
       stopped = isAbortError(err);
       // A failed reply is saved with its partial text and error, so only failures before it existed are shown here.
-      if (!stopped && !assistantId) failure = errorText(err);
+      if (!stopped && !assistantId) failure = errorMessage(err);
     } finally {
       this.streaming = false;
       this.controller = undefined;
@@ -321,10 +321,6 @@ export class MrChat extends LitElement {
 function titleFrom(text: string): string {
   const line = text.split('\n')[0]?.trim() ?? '';
   return line.length > 48 ? `${line.slice(0, 47)}…` : line || 'Untitled conversation';
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 declare global {

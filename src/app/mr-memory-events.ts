@@ -13,6 +13,7 @@ import type { AppliedOp } from '../core/types';
 import { memoryContext } from './context';
 import { discardedNote, renderReview, reviewStyles } from './review-changes';
 import { sharedStyles } from './shared.styles';
+import { errorMessage } from '../core/errors';
 
 /** One line per memory change of a turn, with Undo; failures with Retry. */
 export class MrMemoryEvents extends LitElement {
@@ -134,7 +135,7 @@ export class MrMemoryEvents extends LitElement {
     try {
       await action(this.memory);
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     } finally {
       this.busy = false;
     }

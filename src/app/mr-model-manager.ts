@@ -7,7 +7,7 @@ import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import type { Settings } from '../protocol/settings';
-import { isAbortError } from '../core/errors';
+import { isAbortError, errorMessage } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
@@ -299,7 +299,7 @@ export class MrModelManager extends LitElement {
     } catch (err) {
       this.error = isAbortError(err)
         ? 'Download cancelled. Finished files are kept.'
-        : String(err instanceof Error ? err.message : err);
+        : errorMessage(err);
     } finally {
       this.downloading = undefined;
       void this.list.run();
@@ -311,7 +311,7 @@ export class MrModelManager extends LitElement {
     try {
       await this.models.deleteModel(id);
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     }
     void this.list.run();
   }
@@ -336,7 +336,7 @@ export class MrModelManager extends LitElement {
       this.customStatus = `Added ${result.model.id}. Download it below, or choose it for a role in Settings.`;
       void this.list.run();
     } catch (err) {
-      this.customStatus = `The model could not be saved: ${err instanceof Error ? err.message : String(err)}`;
+      this.customStatus = `The model could not be saved: ${errorMessage(err)}`;
     }
   }
 
@@ -347,7 +347,7 @@ export class MrModelManager extends LitElement {
       const text = await this.models.checkCustomModel(id, {});
       this.checking = { id, text, ok: true };
     } catch (err) {
-      this.checking = { id, text: err instanceof Error ? err.message : String(err), ok: false };
+      this.checking = { id, text: errorMessage(err), ok: false };
     }
   }
 
@@ -359,7 +359,7 @@ export class MrModelManager extends LitElement {
       if (this.checking?.id === id) this.checking = undefined;
       this.customStatus = `Removed ${id}.`;
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     }
     void this.list.run();
   }

@@ -26,6 +26,7 @@ import type { ModelService } from '../protocol/model-protocol';
 import { reviewFields } from './review-settings';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { version } from '../../package.json';
+import { errorMessage } from '../core/errors';
 
 declare global {
   interface ImportMetaEnv {
@@ -321,7 +322,7 @@ export class MrSettings extends LitElement {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       this.dataStatus = `Exported ${data.memories.length} memories.`;
     } catch (err) {
-      this.dataStatus = `Export failed: ${message(err)}`;
+      this.dataStatus = `Export failed: ${errorMessage(err)}`;
     }
   }
 
@@ -334,7 +335,7 @@ export class MrSettings extends LitElement {
     try {
       data = parseImportFile(file.name, await file.text());
     } catch (err) {
-      this.dataStatus = `Import failed: ${message(err)}`;
+      this.dataStatus = `Import failed: ${errorMessage(err)}`;
       return;
     }
     try {
@@ -345,7 +346,7 @@ export class MrSettings extends LitElement {
       this.dataStatus = `Imported ${report.added} memories (${report.skipped} already present${conflicts}).`;
       void this.estimateStorage();
     } catch (err) {
-      this.dataStatus = `Import failed, nothing was changed: ${message(err)}`;
+      this.dataStatus = `Import failed, nothing was changed: ${errorMessage(err)}`;
     }
   }
 
@@ -376,10 +377,6 @@ export class MrSettings extends LitElement {
 
 function value(e: Event): string {
   return (e.target as HTMLInputElement | HTMLSelectElement).value;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Bytes as a short human-readable size. */

@@ -100,6 +100,11 @@ export class InvalidInputError extends AppError {
   }
 }
 
+/** The message of anything thrown (an Error's message, or the thrown value as text), for showing to people. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The plain-data form of an error, safe to post between workers. */
 export interface ErrorData {
   name: string;

@@ -391,7 +391,7 @@ export class MemoryManager {
       }
       return [...merged.values()];
     } catch (err) {
-      throw new StageFailure('decide', err);
+      throw new StageFailure('retrieve', err);
     }
   }
 

@@ -17,7 +17,7 @@ import {
   type FeatureExtractionPipeline,
   type ProgressInfo,
 } from '@huggingface/transformers';
-import { throwIfAborted } from '../core/errors';
+import { throwIfAborted, errorMessage } from '../core/errors';
 import type { CallOptions, EmbedKind, Embedder } from '../core/types';
 import {
   resolveEmbeddingModel,
@@ -275,7 +275,7 @@ async function pickDevice(): Promise<Exclude<EmbeddingDevice, 'auto'>> {
 /** Turns transformers.js' load failures into this layer's errors (missing files vs. anything else). */
 function mapLoadError(modelId: string, err: unknown): Error {
   if (err instanceof EmbeddingModelUnavailableError || err instanceof EmbeddingModelLoadError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (err instanceof ModelFileNotFoundError || /not found locally|Could not locate file/i.test(message)) {
     return new EmbeddingModelUnavailableError(
       modelId,

@@ -67,7 +67,7 @@ export const turnFailureSchema = z.strictObject({
   speaker: str.optional(),
   text: str,
   turnTime: time,
-  stage: z.enum(['extract', 'decide', 'apply']),
+  stage: z.enum(['extract', 'retrieve', 'decide', 'apply']),
   code: str,
   message: str,
   rawOutput: str.optional(),

@@ -11,6 +11,7 @@ import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 import { IndexedDbStore } from '../store/indexeddb/indexeddb-store';
 import { IndexedDbConversationStore } from '../store/indexeddb/indexeddb-conversations';
 import { InMemoryConversationStore, type ConversationStore } from '../store/conversations-store';
+import { errorMessage } from '../core/errors';
 
 const endpoint = self as unknown as RpcEndpoint;
 let emit: (event: MemoryWorkerEvent) => void = () => undefined;
@@ -67,7 +68,7 @@ void start().then(
   },
   (err: unknown) => {
     endpoint.removeEventListener('message', hold);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const reply = (event: MessageEvent): void => {
       const data = event.data as { kind?: unknown; id?: unknown };
       if (data?.kind !== 'request' || typeof data.id !== 'number') return;

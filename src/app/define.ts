@@ -3,7 +3,7 @@ import { MrApp } from './mr-app';
 import { MrChat } from './mr-chat';
 import { MrConversationList } from './mr-conversation-list';
 import { MrHeldChanges } from './mr-held-changes';
-import { MrMemoryEvents } from './mr-memory-events';
+import { MrMemoryPass } from './mr-memory-pass';
 import { MrMemoryInspector } from './mr-memory-inspector';
 import { MrModelManager } from './mr-model-manager';
 import { MrOnboarding } from './mr-onboarding';
@@ -12,7 +12,7 @@ import { MrUsedMemories } from './mr-used-memories';
 
 const elements: [string, CustomElementConstructor][] = [
   ['mr-conversation-list', MrConversationList],
-  ['mr-memory-events', MrMemoryEvents],
+  ['mr-memory-pass', MrMemoryPass],
   ['mr-used-memories', MrUsedMemories],
   ['mr-held-changes', MrHeldChanges],
   ['mr-chat', MrChat],

@@ -161,7 +161,7 @@ export class MrChat extends LitElement {
     if (m.role === 'user') {
       return html`<article class="msg user" aria-label="You said">
         <div class="bubble">${m.text}</div>
-        <mr-memory-events .messageId=${m.id} .info=${m.memory}></mr-memory-events>
+        <mr-memory-pass .messageId=${m.id} .info=${m.memory}></mr-memory-pass>
       </article>`;
     }
     const live = m.status === 'streaming';

@@ -297,9 +297,7 @@ export class MrModelManager extends LitElement {
         onProgress: (progress) => (this.downloading = { id, progress }),
       });
     } catch (err) {
-      this.error = isAbortError(err)
-        ? 'Download cancelled. Finished files are kept.'
-        : errorMessage(err);
+      this.error = isAbortError(err) ? 'Download cancelled. Finished files are kept.' : errorMessage(err);
     } finally {
       this.downloading = undefined;
       void this.list.run();

@@ -1,5 +1,5 @@
 /**
- * `<mr-memory-events>`: under a user turn, what the Memory Manager did with it: "Remembered …", "Updated …",
+ * `<mr-memory-pass>`: under a user turn, what the Memory Manager did with it: "Remembered …", "Updated …",
  * "Forgot …", each with Undo (which reverses the turn's whole batch, all-or-nothing like its application), a
  * pending note while the pass runs, the failure with Retry when it failed, and the changes with Apply / Discard
  * when the pass was held for review (it would forget too many memories at once).
@@ -16,7 +16,7 @@ import { sharedStyles } from './shared.styles';
 import { errorMessage } from '../core/errors';
 
 /** One line per memory change of a turn, with Undo; failures with Retry. */
-export class MrMemoryEvents extends LitElement {
+export class MrMemoryPass extends LitElement {
   static override styles = [
     sharedStyles,
     reviewStyles,
@@ -144,6 +144,6 @@ export class MrMemoryEvents extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'mr-memory-events': MrMemoryEvents;
+    'mr-memory-pass': MrMemoryPass;
   }
 }

@@ -6,7 +6,7 @@
 import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 
-/** What components need from the memory worker; `MemoryClient` implements it, tests may fake it. */
+/** What components need from the memory worker; `MemoryWorkerClient` implements it, tests may fake it. */
 export interface MemoryService {
   call<M extends keyof MemoryRpc & string>(
     method: M,
@@ -17,18 +17,18 @@ export interface MemoryService {
 }
 
 /** Talks to one memory worker. */
-export class MemoryClient extends RpcClient<MemoryRpc, MemoryWorkerEvent> implements MemoryService {
+export class MemoryWorkerClient extends RpcClient<MemoryRpc, MemoryWorkerEvent> implements MemoryService {
   /** Connects to an existing endpoint (a worker or a port). */
   constructor(endpoint: RpcEndpoint) {
     super(endpoint);
   }
 
   /** Starts the memory worker and connects to it. */
-  static start(): MemoryClient {
+  static start(): MemoryWorkerClient {
     const worker = new Worker(new URL('../workers/memory.worker.ts', import.meta.url), {
       type: 'module',
       name: 'memory',
     });
-    return new MemoryClient(worker);
+    return new MemoryWorkerClient(worker);
   }
 }

@@ -9,7 +9,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import { BenchmarkClient, type BenchmarkService } from '../agent/benchmark-client';
-import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { Conversation } from '../protocol/memory-protocol';
 import {
   DEFAULT_SETTINGS,
@@ -141,7 +141,7 @@ export class MrApp extends LitElement {
 
   constructor() {
     super();
-    this.memory = MemoryClient.start();
+    this.memory = MemoryWorkerClient.start();
   }
 
   override connectedCallback(): void {

@@ -7,7 +7,7 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { MemoryClient, type MemoryService } from '../agent/memory-worker-client';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { MemoryRpc } from '../protocol/memory-protocol';
 import { serveRpc } from '../protocol/rpc';
 import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
@@ -171,7 +171,7 @@ describe('<mr-settings> Import memories', () => {
         return { added: 1, skipped: 0, conflicts: [] };
       },
     });
-    return new MemoryClient(port1);
+    return new MemoryWorkerClient(port1);
   }
 
   /** Chooses a file with `text` in the hidden file input, as the file chooser does. */

@@ -1,7 +1,7 @@
 /**
  * The protocol between the page and the memory worker (`src/workers/memory.worker.ts`): every method with its
  * params, result and progress, and the events the worker pushes on its own (a background memory pass finished,
- * memories changed, the on-device model is loading). Types only; the page talks through `MemoryClient`.
+ * memories changed, the on-device model is loading). Types only; the page talks through `MemoryWorkerClient`.
  */
 import type {
   AppliedBatch,

@@ -69,7 +69,7 @@ export class RpcClient<R extends RpcSpec, E = never> {
   private readonly eventListeners = new Set<(event: E) => void>();
   private readonly onMessage = (message: MessageEvent): void => this.receive(message.data);
 
-  constructor(private readonly endpoint: RpcEndpoint) {
+  constructor(private endpoint: RpcEndpoint) {
     endpoint.addEventListener('message', this.onMessage);
   }
 
@@ -108,9 +108,24 @@ export class RpcClient<R extends RpcSpec, E = never> {
   /** Stops listening and rejects every call still waiting. */
   dispose(reason = 'The worker connection was closed. Reload the page to reconnect.'): void {
     this.endpoint.removeEventListener('message', this.onMessage);
+    this.rejectPending({ name: 'AppError', code: 'rpc-closed', message: reason });
+  }
+
+  /**
+   * Rejects every call still waiting with `error` and carries on over `endpoint`: what a client does when its
+   * worker crashed and was started again.
+   */
+  protected replaceEndpoint(endpoint: RpcEndpoint, error: ErrorData): void {
+    this.endpoint.removeEventListener('message', this.onMessage);
+    this.rejectPending(error);
+    this.endpoint = endpoint;
+    endpoint.addEventListener('message', this.onMessage);
+  }
+
+  private rejectPending(error: ErrorData): void {
     for (const [id, pending] of this.pending) {
       pending.cleanup();
-      pending.reject(fromErrorData({ name: 'AppError', code: 'rpc-closed', message: reason }));
+      pending.reject(fromErrorData(error));
       this.pending.delete(id);
     }
   }

@@ -12,8 +12,8 @@
  * `Figure`, `VectorKind`.
  */
 import type { MemoryStore, StoreOp } from '../src/core/types';
-import { HybridIndex } from '../src/store/hybrid-search';
-import { VectorTable } from '../src/store/vector-table';
+import { HybridIndex } from '../src/store/search/hybrid-search';
+import { VectorTable } from '../src/store/search/vector-table';
 import { gaussian, mulberry32 } from '../src/testing/seeded-random';
 
 /** One measured figure, printed as one JSON line. */

@@ -10,7 +10,7 @@
  */
 import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
 import { type Figure, benchApply, benchSearch, naiveTopK, syntheticCorpus, timeIt } from './store-bench-lib';
-import { IndexedDbStore } from '../src/store/indexeddb-store';
+import { IndexedDbStore } from '../src/store/indexeddb/indexeddb-store';
 
 /** What the Node driver asks the page to measure. */
 export interface BenchOptions {

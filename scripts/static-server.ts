@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { listenOnLoopback } from '../src/eval/local-http.ts';
+import { listenOnLoopback } from '../src/node/local-http.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,4 +1,4 @@
-// `npm test`: typecheck, lint, unit + browser tests (Vitest) and end-to-end tests (Playwright), then one closing
+// `npm test`: typecheck (whole project, then per runtime), lint, unit + browser tests (Vitest) and end-to-end tests (Playwright), then one closing
 // line `N passed, N failed` counting every test case (typecheck and lint count as one check each).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -49,6 +49,10 @@ function countJson(label, file, ok) {
 }
 
 check('typecheck', 'node_modules/.bin/tsc', ['--noEmit', '-p', 'tsconfig.json']);
+// Per runtime: core/protocol/store/llm/embed/workers with the WebWorker lib (no DOM, no Node types), app and agent
+// with the DOM and no Node types.
+check('typecheck (workers)', 'node_modules/.bin/tsc', ['--noEmit', '-p', 'tsconfig.worker.json']);
+check('typecheck (page)', 'node_modules/.bin/tsc', ['--noEmit', '-p', 'tsconfig.app.json']);
 check('eslint', 'node_modules/.bin/eslint', ['.']);
 check('prettier', 'node_modules/.bin/prettier', ['--check', '.']);
 

@@ -47,14 +47,14 @@ export type {
   ScriptedResponder,
 } from './testing/scripted-chat-model';
 export { InMemoryStore } from './store/in-memory-store';
-export { LEXICAL_WEIGHT } from './store/fusion';
-export { IndexedDbStore } from './store/indexeddb-store';
+export { LEXICAL_WEIGHT } from './store/search/fusion';
+export { IndexedDbStore } from './store/indexeddb/indexeddb-store';
 export { TransformersEmbedder } from './embed/transformers-embedder';
 export { UseLiteEmbedder, USE_LITE_ID, type UseLiteFileSource } from './embed/use-lite-embedder';
 export { fetchUseLiteFiles } from './embed/use-lite-files';
 export { CachedEmbedder } from './embed/embedding-cache';
 export { runBackfill } from './embed/backfill';
-export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './embed/embedding-models';
+export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './core/embedding-models';
 export * from './embed/errors';
 export { WebLlmChatModel } from './llm/webllm-chat-model';
 export { EngineClient } from './llm/engine-client';

@@ -13,8 +13,8 @@ import {
   SettingsError,
   validateSettings,
   type Settings,
-} from '../client/settings';
-import { storageNameSchema } from '../client/agent-protocol';
+} from '../protocol/settings';
+import { storageNameSchema } from '../protocol/agent-protocol';
 
 /** Which model answers and manages memory. */
 export type ProviderOptions =

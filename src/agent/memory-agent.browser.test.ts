@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SettingsError } from '../client/settings';
+import { SettingsError } from '../protocol/settings';
 import type { ChatRequest } from '../core/types';
 import { lastUserMessage } from '../testing/locomo-answering-model';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';

@@ -10,16 +10,16 @@
 import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
-import type { MemoryService } from '../client/memory-client';
+import type { MemoryService } from '../agent/memory-worker-client';
 import type {
   MemoryPassInfo,
   MemoryRpc,
   MemoryWorkerEvent,
   ModelLoadProgress,
   UsedMemory,
-} from '../client/memory-protocol';
-import { RpcClient, serveRpc } from '../client/rpc';
-import { chatRequestSchema, workerName, type PageModelRpc } from '../client/agent-protocol';
+} from '../protocol/memory-protocol';
+import { RpcClient, serveRpc } from '../protocol/rpc';
+import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';
 import {
   DEFAULT_STORAGE_NAME,
   parseAgentOptions,

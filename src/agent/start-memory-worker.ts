@@ -4,7 +4,7 @@
  * prebuilt worker shipped next to the package's entry file.
  */
 
-/** Starts a memory worker with `name` (its start options, see client/agent-protocol.ts). */
+/** Starts a memory worker with `name` (its start options, see protocol/agent-protocol.ts). */
 export function startMemoryWorker(name: string): Worker {
   return new Worker(new URL('../workers/memory.worker.ts', import.meta.url), { type: 'module', name });
 }

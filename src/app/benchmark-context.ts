@@ -3,7 +3,7 @@
  * app-wide services). `mr-app` provides a `BenchmarkClient`; tests provide one served in the page.
  */
 import { createContext } from '@lit/context';
-import type { BenchmarkService } from '../client/benchmark-client';
+import type { BenchmarkService } from '../agent/benchmark-client';
 
 /** The benchmark worker client. */
 export const benchmarkContext = createContext<BenchmarkService>(Symbol('mr-benchmark'));

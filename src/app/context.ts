@@ -3,9 +3,9 @@
  * on-device model service, and the current settings with a way to change them. `mr-app` provides all three.
  */
 import { createContext } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { Settings } from '../client/settings';
-import type { ModelService } from './model-service';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { Settings } from '../protocol/settings';
+import type { ModelService } from '../protocol/model-protocol';
 
 /** The memory worker client. */
 export const memoryContext = createContext<MemoryService>(Symbol('mr-memory'));

@@ -7,14 +7,14 @@ import { MemoryR1Chat } from './memory-r1-chat';
 import { MemoryR1Memories } from './memory-r1-memories';
 import { MrChat } from './mr-chat';
 import { MrHeldChanges } from './mr-held-changes';
-import { MrMemoryEvents } from './mr-memory-events';
+import { MrMemoryPass } from './mr-memory-pass';
 import { MrMemoryInspector } from './mr-memory-inspector';
 import { MrUsedMemories } from './mr-used-memories';
 import { defineAll } from './register';
 
 /** The tags the package defines: its two public elements and the app views inside them. */
 export const EMBED_ELEMENTS = [
-  ['mr-memory-events', MrMemoryEvents],
+  ['mr-memory-pass', MrMemoryPass],
   ['mr-used-memories', MrUsedMemories],
   ['mr-held-changes', MrHeldChanges],
   ['mr-chat', MrChat],

@@ -3,7 +3,7 @@ import { MrApp } from './mr-app';
 import { MrChat } from './mr-chat';
 import { MrConversationList } from './mr-conversation-list';
 import { MrHeldChanges } from './mr-held-changes';
-import { MrMemoryEvents } from './mr-memory-events';
+import { MrMemoryPass } from './mr-memory-pass';
 import { MrMemoryInspector } from './mr-memory-inspector';
 import { MrModelManager } from './mr-model-manager';
 import { MrOnboarding } from './mr-onboarding';
@@ -13,7 +13,7 @@ import { defineAll } from './register';
 
 const elements: (readonly [string, CustomElementConstructor])[] = [
   ['mr-conversation-list', MrConversationList],
-  ['mr-memory-events', MrMemoryEvents],
+  ['mr-memory-pass', MrMemoryPass],
   ['mr-used-memories', MrUsedMemories],
   ['mr-held-changes', MrHeldChanges],
   ['mr-chat', MrChat],

@@ -2,9 +2,9 @@
  * The custom events components fire, each a typed `CustomEvent` declared once here and added to
  * `GlobalEventHandlersEventMap`, so listeners get typed `detail`s. All bubble and cross shadow roots (`composed`).
  */
-import type { UsedMemory } from '../client/memory-protocol';
-import type { Settings } from '../client/settings';
 import type { MemoryChange } from '../agent/memory-agent';
+import type { UsedMemory } from '../protocol/memory-protocol';
+import type { Settings } from '../protocol/settings';
 
 /** Where the app can navigate. */
 export type Route =

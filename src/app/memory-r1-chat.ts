@@ -10,7 +10,7 @@ import { property, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { MemoryAgent } from '../agent/memory-agent';
 import { toSettings, type AgentSettings, type EmbedderOptions } from '../agent/memory-agent-options';
-import type { Settings } from '../client/settings';
+import type { Settings } from '../protocol/settings';
 import { settingsContext } from './context';
 import { MemoryR1Element } from './memory-r1-element';
 

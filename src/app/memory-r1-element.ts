@@ -9,7 +9,7 @@ import { property, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { MemoryAgent } from '../agent/memory-agent';
 import { DEFAULT_STORAGE_NAME } from '../agent/memory-agent-options';
-import type { MemoryService } from '../client/memory-client';
+import type { MemoryService } from '../agent/memory-worker-client';
 import { toErrorData } from '../core/errors';
 import { acquireAgent, releaseAgent } from './agent-registry';
 import { memoryContext } from './context';

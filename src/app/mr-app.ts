@@ -8,9 +8,9 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
-import { BenchmarkClient, type BenchmarkService } from '../client/benchmark-client';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { Conversation } from '../client/memory-protocol';
+import { BenchmarkClient, type BenchmarkService } from '../agent/benchmark-client';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
+import type { Conversation } from '../protocol/memory-protocol';
 import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
@@ -19,15 +19,16 @@ import {
   saveSettings,
   settingsFromUrl,
   type Settings,
-} from '../client/settings';
+} from '../protocol/settings';
 import { benchmarkContext } from './benchmark-context';
 import { memoryContext, modelContext, settingsContext } from './context';
 import type { Route } from './events';
 import { parseRoute, routeHash } from './routes';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { registerServiceWorker } from './pwa';
 import { sharedStyles } from './shared.styles';
-import { WebLlmModelService } from './webllm-model-service';
+import { ModelClient } from '../agent/model-client';
+import { errorMessage } from '../core/errors';
 
 /** The application shell (see the module comment). */
 export class MrApp extends LitElement {
@@ -125,7 +126,7 @@ export class MrApp extends LitElement {
   ];
 
   @provide({ context: memoryContext }) memory: MemoryService;
-  @provide({ context: modelContext }) models: ModelService = new WebLlmModelService();
+  @provide({ context: modelContext }) models: ModelService = new ModelClient();
   /** Starts a benchmark worker per run only, so it costs nothing until the Benchmark view is used. */
   @provide({ context: benchmarkContext }) benchmark: BenchmarkService = new BenchmarkClient();
   @provide({ context: settingsContext }) @state() settings: Settings = { ...DEFAULT_SETTINGS };
@@ -140,7 +141,7 @@ export class MrApp extends LitElement {
 
   constructor() {
     super();
-    this.memory = MemoryClient.start();
+    this.memory = MemoryWorkerClient.start();
   }
 
   override connectedCallback(): void {
@@ -273,7 +274,7 @@ export class MrApp extends LitElement {
   }
 
   private showError(err: unknown): void {
-    this.notice = { text: err instanceof Error ? err.message : String(err), kind: 'error' };
+    this.notice = { text: errorMessage(err), kind: 'error' };
   }
 
   override render() {

@@ -2,9 +2,9 @@
 // MessageChannel, a scripted model instead of WebLLM): pick a file, run, read the results; bad files; Stop.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BenchmarkClient, type BenchmarkConnection } from '../client/benchmark-client';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
-import { DEFAULT_SETTINGS } from '../client/settings';
+import { BenchmarkClient, type BenchmarkConnection } from '../agent/benchmark-client';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { parseLocomo } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel, type LocomoAnsweringModelOptions } from '../testing/locomo-answering-model';
 import { benchmarkHandlers, type BenchmarkServiceDeps } from '../workers/benchmark-service';

@@ -7,10 +7,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { BenchmarkService } from '../client/benchmark-client';
-import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../client/benchmark-protocol';
-import type { Settings } from '../client/settings';
-import { isAbortError } from '../core/errors';
+import type { BenchmarkService } from '../agent/benchmark-client';
+import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../protocol/benchmark-protocol';
+import type { Settings } from '../protocol/settings';
+import { isAbortError, errorMessage } from '../core/errors';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';
 import { mrEvent } from './events';
@@ -24,10 +24,6 @@ const LOCOMO_SOURCE = 'locomo10.json from the LoCoMo dataset (github.com/snap-re
 
 const pct = (value: number | null | undefined): string =>
   typeof value === 'number' ? (value * 100).toFixed(1) : '–';
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * The Benchmark view.

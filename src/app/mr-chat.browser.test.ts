@@ -4,10 +4,10 @@
 // under the user's name from the settings.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
@@ -142,7 +142,7 @@ describe('<mr-chat> with the memory service', () => {
     channel.port1.start();
     channel.port2.start();
     serveRpc(channel.port2, service.handlers());
-    const client = new MemoryClient(channel.port1 as RpcEndpoint);
+    const client = new MemoryWorkerClient(channel.port1 as RpcEndpoint);
     const settings: Settings = { ...DEFAULT_SETTINGS, onboarded: true, userName: 'Ana' };
     await client.call('configure', { settings });
     const el = await mount(client, settings);

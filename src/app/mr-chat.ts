@@ -7,10 +7,10 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { consume } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../client/memory-protocol';
-import type { Settings } from '../client/settings';
-import { isAbortError, toErrorData } from '../core/errors';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import type { Settings } from '../protocol/settings';
+import { errorMessage, isAbortError, toErrorData } from '../core/errors';
 import { memoryContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { renderMarkdown } from './markdown';
@@ -87,7 +87,7 @@ export class MrChat extends LitElement {
       const messages = await this.memory.call('listMessages', { conversationId: id });
       if (id === this.conversationId) this.messages = messages;
     } catch (err) {
-      this.loadError = errorText(err);
+      this.loadError = errorMessage(err);
     }
     await this.updateComplete;
     this.scrollToEnd();
@@ -171,7 +171,7 @@ export class MrChat extends LitElement {
     if (m.role === 'user') {
       return html`<article class="msg user" aria-label="You said">
         <div class="bubble">${m.text}</div>
-        <mr-memory-events .messageId=${m.id} .info=${m.memory}></mr-memory-events>
+        <mr-memory-pass .messageId=${m.id} .info=${m.memory}></mr-memory-pass>
       </article>`;
     }
     const live = m.status === 'streaming';
@@ -271,7 +271,7 @@ export class MrChat extends LitElement {
       caught = err;
       stopped = isAbortError(err);
       // A failed reply is saved with its partial text and error, so only failures before it existed are shown here.
-      if (!stopped && !assistantId) failure = errorText(err);
+      if (!stopped && !assistantId) failure = errorMessage(err);
     } finally {
       this.streaming = false;
       this.controller = undefined;
@@ -351,10 +351,6 @@ export class MrChat extends LitElement {
 function titleFrom(text: string): string {
   const line = text.split('\n')[0]?.trim() ?? '';
   return line.length > 48 ? `${line.slice(0, 47)}…` : line || 'Untitled conversation';
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 declare global {

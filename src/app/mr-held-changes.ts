@@ -6,11 +6,12 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { HeldChange } from '../client/memory-protocol';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { HeldChange } from '../protocol/memory-protocol';
 import { memoryContext } from './context';
 import { renderReview, reviewStyles } from './review-changes';
 import { sharedStyles } from './shared.styles';
+import { errorMessage } from '../core/errors';
 
 /** The passes waiting for review, with Apply / Discard. */
 export class MrHeldChanges extends LitElement {
@@ -70,7 +71,7 @@ export class MrHeldChanges extends LitElement {
     try {
       this.changes = await this.memory.call('heldChanges', null);
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     }
   }
 
@@ -111,7 +112,7 @@ export class MrHeldChanges extends LitElement {
       if (result.status === 'failed')
         this.error = result.error?.message ?? 'The changes could not be applied.';
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     } finally {
       this.busy = '';
     }

@@ -5,9 +5,9 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../client/rpc';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
@@ -23,7 +23,7 @@ const SPEAKERS = ['Ana', 'Bo', 'Cy'];
 /** The memory service as the page sees it, noting how many memories each `listMemories` answer carried. */
 class CountingMemory implements MemoryService {
   readonly listed: number[] = [];
-  constructor(private readonly client: MemoryClient) {}
+  constructor(private readonly client: MemoryWorkerClient) {}
 
   async call<M extends keyof MemoryRpc & string>(
     method: M,
@@ -64,7 +64,7 @@ beforeAll(async () => {
   channel.port1.start();
   channel.port2.start();
   serveRpc(channel.port2, service.handlers());
-  memory = new CountingMemory(new MemoryClient(channel.port1 as RpcEndpoint));
+  memory = new CountingMemory(new MemoryWorkerClient(channel.port1 as RpcEndpoint));
 });
 
 const hosts: HTMLElement[] = [];

@@ -8,12 +8,13 @@
 import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryService } from '../client/memory-client';
-import type { Conversation } from '../client/memory-protocol';
+import type { MemoryService } from '../agent/memory-worker-client';
+import type { Conversation } from '../protocol/memory-protocol';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
 import { inspectorStyles } from './mr-memory-inspector.styles';
 import { pageStyles, sharedStyles } from './shared.styles';
+import { errorMessage } from '../core/errors';
 
 /** Memories added to the list by each "Show more" (and shown at first). */
 const PAGE_SIZE = 50;
@@ -95,7 +96,7 @@ export class MrMemoryInspector extends LitElement {
       this.error = '';
       if (this.historyId) this.history = await memory.call('history', { memoryId: this.historyId });
     } catch (err) {
-      this.error = message(err);
+      this.error = errorMessage(err);
     } finally {
       this.loading = false;
     }
@@ -358,7 +359,7 @@ export class MrMemoryInspector extends LitElement {
     try {
       await action(this.memory);
     } catch (err) {
-      this.error = message(err);
+      this.error = errorMessage(err);
     }
     await this.refresh();
   }
@@ -367,10 +368,6 @@ export class MrMemoryInspector extends LitElement {
 /** A count as the page writes it: `100,000`. */
 function formatCount(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 declare global {

@@ -3,10 +3,10 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { DEFAULT_SETTINGS } from '../client/settings';
+import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { modelContext, settingsContext } from './context';
 import { MrModelManager } from './mr-model-manager';
-import { WebLlmModelService } from './webllm-model-service';
+import { WebLlmModelService } from '../workers/webllm-model-service';
 
 if (!customElements.get('mr-model-manager')) customElements.define('mr-model-manager', MrModelManager);
 

@@ -6,12 +6,17 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import type { Settings } from '../client/settings';
-import { isAbortError } from '../core/errors';
+import type { Settings } from '../protocol/settings';
+import { isAbortError, errorMessage } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
-import type { CatalogItem, CustomModelForm, DownloadProgress, ModelService } from './model-service';
+import type {
+  CatalogItem,
+  CustomModelForm,
+  DownloadProgress,
+  ModelService,
+} from '../protocol/model-protocol';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
@@ -292,9 +297,7 @@ export class MrModelManager extends LitElement {
         onProgress: (progress) => (this.downloading = { id, progress }),
       });
     } catch (err) {
-      this.error = isAbortError(err)
-        ? 'Download cancelled. Finished files are kept.'
-        : String(err instanceof Error ? err.message : err);
+      this.error = isAbortError(err) ? 'Download cancelled. Finished files are kept.' : errorMessage(err);
     } finally {
       this.downloading = undefined;
       void this.list.run();
@@ -306,7 +309,7 @@ export class MrModelManager extends LitElement {
     try {
       await this.models.deleteModel(id);
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     }
     void this.list.run();
   }
@@ -331,7 +334,7 @@ export class MrModelManager extends LitElement {
       this.customStatus = `Added ${result.model.id}. Download it below, or choose it for a role in Settings.`;
       void this.list.run();
     } catch (err) {
-      this.customStatus = `The model could not be saved: ${err instanceof Error ? err.message : String(err)}`;
+      this.customStatus = `The model could not be saved: ${errorMessage(err)}`;
     }
   }
 
@@ -342,7 +345,7 @@ export class MrModelManager extends LitElement {
       const text = await this.models.checkCustomModel(id, {});
       this.checking = { id, text, ok: true };
     } catch (err) {
-      this.checking = { id, text: err instanceof Error ? err.message : String(err), ok: false };
+      this.checking = { id, text: errorMessage(err), ok: false };
     }
   }
 
@@ -354,7 +357,7 @@ export class MrModelManager extends LitElement {
       if (this.checking?.id === id) this.checking = undefined;
       this.customStatus = `Removed ${id}.`;
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     }
     void this.list.run();
   }

@@ -7,12 +7,12 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from '../client/settings';
-import { isAbortError } from '../core/errors';
+import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from '../protocol/settings';
+import { isAbortError, errorMessage } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields } from './form-fields';
-import type { CapabilityReport, DownloadProgress, ModelService } from './model-service';
+import type { CapabilityReport, DownloadProgress, ModelService } from '../protocol/model-protocol';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
@@ -97,7 +97,7 @@ export class MrOnboarding extends LitElement {
       pending: () => html`<p role="status">Checking what this device can run…</p>`,
       error: (err) =>
         html`<div class="panel" role="alert">
-          <p>The device check failed: ${message(err)}</p>
+          <p>The device check failed: ${errorMessage(err)}</p>
           ${this.localOffer()}
         </div>`,
       complete: ({ report, recommended }) =>
@@ -214,7 +214,9 @@ export class MrOnboarding extends LitElement {
       });
       this.ready = true;
     } catch (err) {
-      this.downloadError = isAbortError(err) ? 'Download cancelled. Finished files are kept.' : message(err);
+      this.downloadError = isAbortError(err)
+        ? 'Download cancelled. Finished files are kept.'
+        : errorMessage(err);
     } finally {
       this.progress = undefined;
     }
@@ -231,10 +233,6 @@ export class MrOnboarding extends LitElement {
     this.dispatchEvent(mrEvent('mr-settings-change', { settings }));
     this.dispatchEvent(mrEvent('mr-navigate', { view: 'chat' }));
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 declare global {

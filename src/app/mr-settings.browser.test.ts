@@ -7,12 +7,12 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { MemoryClient, type MemoryService } from '../client/memory-client';
-import type { MemoryRpc } from '../client/memory-protocol';
-import { serveRpc } from '../client/rpc';
-import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../client/settings';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryRpc } from '../protocol/memory-protocol';
+import { serveRpc } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
 import { memoryContext, modelContext, settingsContext } from './context';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
 import { version } from '../../package.json';
@@ -187,7 +187,7 @@ describe('<mr-settings> Import memories', () => {
         return { added: 1, skipped: 0, conflicts: [] };
       },
     });
-    return new MemoryClient(port1);
+    return new MemoryWorkerClient(port1);
   }
 
   /** Chooses a file with `text` in the hidden file input, as the file chooser does. */

@@ -9,23 +9,24 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { parseImportFile } from '../client/import-file';
-import type { MemoryService } from '../client/memory-client';
+import { parseImportFile } from '../agent/import-file';
+import type { MemoryService } from '../agent/memory-worker-client';
 import {
   DEFAULT_SPEAKER,
   NO_EMBEDDINGS,
   SettingsError,
   validateSettings,
   type Settings,
-} from '../client/settings';
-import { EMBEDDING_MODELS } from '../embed/embedding-models';
+} from '../protocol/settings';
+import { EMBEDDING_MODELS } from '../core/embedding-models';
 import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields, textField } from './form-fields';
-import type { ModelService } from './model-service';
+import type { ModelService } from '../protocol/model-protocol';
 import { reviewFields } from './review-settings';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { version } from '../../package.json';
+import { errorMessage } from '../core/errors';
 
 declare global {
   interface ImportMetaEnv {
@@ -324,7 +325,7 @@ export class MrSettings extends LitElement {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       this.dataStatus = `Exported ${data.memories.length} memories.`;
     } catch (err) {
-      this.dataStatus = `Export failed: ${message(err)}`;
+      this.dataStatus = `Export failed: ${errorMessage(err)}`;
     }
   }
 
@@ -337,7 +338,7 @@ export class MrSettings extends LitElement {
     try {
       data = parseImportFile(file.name, await file.text());
     } catch (err) {
-      this.dataStatus = `Import failed: ${message(err)}`;
+      this.dataStatus = `Import failed: ${errorMessage(err)}`;
       return;
     }
     try {
@@ -348,7 +349,7 @@ export class MrSettings extends LitElement {
       this.dataStatus = `Imported ${report.added} memories (${report.skipped} already present${conflicts}).`;
       void this.estimateStorage();
     } catch (err) {
-      this.dataStatus = `Import failed, nothing was changed: ${message(err)}`;
+      this.dataStatus = `Import failed, nothing was changed: ${errorMessage(err)}`;
     }
   }
 
@@ -379,10 +380,6 @@ export class MrSettings extends LitElement {
 
 function value(e: Event): string {
   return (e.target as HTMLInputElement | HTMLSelectElement).value;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Bytes as a short human-readable size. */

@@ -3,7 +3,7 @@
  * more than this percentage of the memories it compared, is held under "Review changes" instead of applied.
  */
 import { html, type TemplateResult } from 'lit';
-import type { Settings } from '../client/settings';
+import type { Settings } from '../protocol/settings';
 import { textField } from './form-fields';
 
 /** What the fields show and where their changes go. */

@@ -26,6 +26,8 @@ import type {
   MemoryStore,
   SearchQuery,
 } from './types';
+import { answerInputSchema } from './input-schemas';
+import { parseInput } from './parse-input';
 
 /** Options of `AnswerAgent`; defaults are stated beside each field. */
 export interface AnswerAgentOptions {
@@ -180,6 +182,7 @@ export class AnswerAgent {
   }
 
   private async prepare(input: AnswerInput, signal: AbortSignal | undefined): Promise<Prepared> {
+    parseInput(answerInputSchema, input, 'answer');
     throwIfAborted(signal);
     const mode = input.mode ?? 'chat';
     const reserved =

@@ -93,6 +93,18 @@ export class QuotaError extends AppError {
   }
 }
 
+/** A public entry point (an API call or a worker request) got input of the wrong form; nothing was done. */
+export class InvalidInputError extends AppError {
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}
+
+/** The message of anything thrown (an Error's message, or the thrown value as text), for showing to people. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The plain-data form of an error, safe to post between workers. */
 export interface ErrorData {
   name: string;

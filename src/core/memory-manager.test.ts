@@ -66,6 +66,18 @@ function manager(
 }
 
 describe('MemoryManager operations', () => {
+  it("records a failed memory search as stage 'retrieve' and applies nothing", async () => {
+    const store = new InMemoryStore();
+    store.search = () => Promise.reject(new AppError('search-broken', 'The index is broken.'));
+    const { manager: m } = manager([facts('Caroline paints')], store);
+    const result = await m.processTurn(turn());
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'search-broken' } });
+    expect(await store.failures()).toEqual([
+      expect.objectContaining({ stage: 'retrieve', code: 'search-broken' }),
+    ]);
+    expect(await store.list()).toEqual([]);
+  });
+
   it('ADDs a new fact as a memory with speaker, conversation and source turn', async () => {
     const { store, manager: m } = manager([
       facts('Caroline went to an LGBTQ support group on 7 May 2023'),

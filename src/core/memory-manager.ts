@@ -49,6 +49,8 @@ import type {
   StoreOp,
   TurnFailure,
 } from './types';
+import { turnInputSchema } from './input-schemas';
+import { parseInput } from './parse-input';
 
 /**
  * Tokens kept free for the Memory Manager's JSON: a full decision (up to 12 facts of 300 characters, each becoming
@@ -205,6 +207,7 @@ export class MemoryManager {
    */
   async processTurn(turn: TurnInput, opts: ProcessTurnOptions = {}): Promise<ProcessTurnResult> {
     const { signal } = opts;
+    parseInput(turnInputSchema, turn, 'processTurn');
     throwIfAborted(signal);
     const existing = await this.store.findTurn(turn.turnId);
     if (existing) {
@@ -391,7 +394,7 @@ export class MemoryManager {
       }
       return [...merged.values()];
     } catch (err) {
-      throw new StageFailure('decide', err);
+      throw new StageFailure('retrieve', err);
     }
   }
 

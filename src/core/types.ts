@@ -171,7 +171,7 @@ export interface TurnFailure {
   /** The turn's text and time, so a retry needs nothing else. */
   text: string;
   turnTime: number;
-  stage: 'extract' | 'decide' | 'apply';
+  stage: 'extract' | 'retrieve' | 'decide' | 'apply';
   code: string;
   message: string;
   rawOutput?: string;

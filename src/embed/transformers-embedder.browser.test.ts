@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
-import type { EmbeddingModelSpec } from './embedding-models';
+import type { EmbeddingModelSpec } from '../core/embedding-models';
 import { EmbeddingModelUnavailableError } from './errors';
 import { TransformersEmbedder } from './transformers-embedder';
 

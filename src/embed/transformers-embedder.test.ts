@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
-import { EMBEDDING_MODELS, type EmbeddingModelSpec } from './embedding-models';
+import { EMBEDDING_MODELS, type EmbeddingModelSpec } from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
 import { TransformersEmbedder, type EmbedderLoadProgress } from './transformers-embedder';
 

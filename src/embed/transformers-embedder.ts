@@ -17,7 +17,7 @@ import {
   type FeatureExtractionPipeline,
   type ProgressInfo,
 } from '@huggingface/transformers';
-import { throwIfAborted } from '../core/errors';
+import { errorMessage, throwIfAborted } from '../core/errors';
 import { abortable } from './abortable';
 import type { CallOptions, EmbedKind, Embedder } from '../core/types';
 import {
@@ -25,8 +25,9 @@ import {
   type EmbeddingDtype,
   type EmbeddingModelSpec,
   type EmbeddingPooling,
-} from './embedding-models';
+} from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
+import { isNodeRuntime, runtimeNavigator } from '../core/runtime';
 
 /** Where inference runs: `auto` picks WebGPU, else WASM in a browser, and the CPU backend in Node. */
 export type EmbeddingDevice = 'webgpu' | 'wasm' | 'cpu' | 'auto';
@@ -66,7 +67,7 @@ export const ORT_WASM_FILES = {
 const DEFAULT_BATCH_SIZE = 16;
 const DEFAULT_WASM_PATH = '/ort/';
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+const isNode = isNodeRuntime();
 
 /** transformers.js keeps its settings in one global `env`; loads are chained so two never interleave settings. */
 let loadChain: Promise<unknown> = Promise.resolve();
@@ -263,9 +264,10 @@ async function fetchWithoutHtmlFallback(input: string | URL, init?: RequestInit)
 /** WebGPU when a browser offers an adapter, WASM otherwise; ONNX Runtime's CPU backend in Node. */
 async function pickDevice(): Promise<Exclude<EmbeddingDevice, 'auto'>> {
   if (isNode) return 'cpu';
-  if (typeof navigator === 'undefined' || !('gpu' in navigator)) return 'wasm';
+  const gpu = runtimeNavigator()?.gpu;
+  if (!gpu) return 'wasm';
   try {
-    return (await navigator.gpu.requestAdapter()) ? 'webgpu' : 'wasm';
+    return (await gpu.requestAdapter()) ? 'webgpu' : 'wasm';
   } catch {
     return 'wasm';
   }
@@ -274,7 +276,7 @@ async function pickDevice(): Promise<Exclude<EmbeddingDevice, 'auto'>> {
 /** Turns transformers.js' load failures into this layer's errors (missing files vs. anything else). */
 function mapLoadError(modelId: string, err: unknown): Error {
   if (err instanceof EmbeddingModelUnavailableError || err instanceof EmbeddingModelLoadError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (err instanceof ModelFileNotFoundError || /not found locally|Could not locate file/i.test(message)) {
     return new EmbeddingModelUnavailableError(
       modelId,

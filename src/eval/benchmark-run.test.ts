@@ -16,7 +16,7 @@ import { runLocomoBenchmark, type LocomoBenchmarkProgress } from './benchmark-ru
 import { ModelFailingError } from './errors';
 import { loadLocomo } from './loaders/locomo';
 import { parseLocomoJson, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
-import { markdownTable } from './report';
+import { markdownTable } from '../node/report';
 
 const dataset = parseLocomoJson(
   readFileSync(new URL('./fixtures/locomo-mini.json', import.meta.url), 'utf8'),

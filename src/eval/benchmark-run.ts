@@ -13,65 +13,20 @@
 import { AnswerAgent } from '../core/answer-agent';
 import { isAbortError, throwIfAborted, toErrorData } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
+import type {
+  LocomoBenchmarkAnswer,
+  LocomoBenchmarkProgress,
+  LocomoBenchmarkResult,
+} from '../core/benchmark-types';
 import type { CallOptions, ChatModel, Embedder } from '../core/types';
 import { UsageMeter } from '../llm/usage-meter';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ModelFailingError } from './errors';
-import type { MetricByGroup } from './group-means';
 import { isAdversarial, type LocomoConversation } from './loaders/locomo-format';
 import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
-import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from './metrics';
+import { LOCOMO_CATEGORIES } from './metrics';
 
-/** Progress: turns ingested, then questions answered. */
-export interface LocomoBenchmarkProgress {
-  phase: 'ingest' | 'answer';
-  done: number;
-  total: number;
-}
-
-/** One answered question with its scores (0-1). */
-export interface LocomoBenchmarkAnswer {
-  id: string;
-  category: LocomoCategory;
-  categoryName: LocomoCategoryName;
-  question: string;
-  gold: string;
-  prediction: string;
-  /** Memory-R1 / mem0 protocol F1. */
-  f1: number;
-  /** LoCoMo-protocol F1. */
-  f1Locomo: number;
-  bleu1: number;
-}
-
-/** What a benchmark run measured. Plain data, so it crosses a worker boundary as is. */
-export interface LocomoBenchmarkResult {
-  conversationId: string;
-  /** The answer model's id. */
-  modelId: string;
-  /** The embedder used for dense retrieval; `null` for keyword retrieval only. */
-  embedderId: string | null;
-  answers: LocomoBenchmarkAnswer[];
-  /** Questions whose answer call failed (not scored). */
-  failedQuestions: { id: string; question: string; message: string }[];
-  /** Turns ingested, and turns whose memory pass failed even after one retry (their facts are missing). */
-  ingest: { turns: number; failed: number };
-  /** Means overall and per category (`null` where a category has no scored question). */
-  f1: MetricByGroup;
-  f1Locomo: MetricByGroup;
-  bleu1: MetricByGroup;
-  count: Record<string, number>;
-  /** Output tokens per second of model time; `null` when the model reported no usage. */
-  tokensPerSecond: number | null;
-  promptTokens: number;
-  completionTokens: number;
-  /** Model calls made, and how many reported no token usage. */
-  calls: number;
-  callsWithoutUsage: number;
-  /** Time spent inside model calls, and wall time of the whole run. */
-  modelSeconds: number;
-  seconds: number;
-}
+export type { LocomoBenchmarkAnswer, LocomoBenchmarkProgress, LocomoBenchmarkResult };
 
 /** Options of `runLocomoBenchmark`; defaults are stated beside each field. */
 export interface LocomoBenchmarkOptions extends CallOptions {

@@ -19,15 +19,16 @@ import type { ChatModel, Embedder } from '../core/types';
 import { TransformersEmbedder } from '../embed/transformers-embedder';
 import { USE_LITE_ID } from '../embed/use-lite-embedder';
 import { loadUseLiteFromPackage } from '../embed/use-lite-node';
-import { chatModel, type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from './cli-support';
-import { UsageError } from './errors';
+import { chatModel } from './cli-model';
+import { type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from '../node/cli-support';
+import { UsageError } from '../node/errors';
 import { runHaystack, type HaystackItem } from './haystack-runner';
 import { Judge } from './judge';
 import { loadLocomo, locomoSplit, type LocomoSplit } from './loaders/locomo';
 import { loadLongMemEval } from './loaders/longmemeval';
 import { loadMsc } from './loaders/msc';
 import { runLocomo, type LocomoMethod } from './locomo-runner';
-import { appendJsonLines, barChartSvg, markdownTable, percent, writeText } from './report';
+import { appendJsonLines, barChartSvg, markdownTable, percent, writeText } from '../node/report';
 import {
   prepareRetrieval,
   RETRIEVAL_CATEGORIES,
@@ -37,7 +38,7 @@ import {
 } from './retrieval';
 import { sweepFusionWeight, sweepTable, sweepVerdict } from './retrieval-sweep';
 
-export type { CliIo } from './cli-support';
+export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run eval -- <command> [flags]
 

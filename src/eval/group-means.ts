@@ -3,8 +3,9 @@
  * Free of Node APIs, so the app's Benchmark view summarizes with the same code as the command line.
  */
 
-/** Means of one metric: `overall` plus one entry per group (`null` where a group has no value). */
-export type MetricByGroup = Record<string, number | null>;
+import type { MetricByGroup } from '../core/benchmark-types';
+
+export type { MetricByGroup };
 
 /**
  * Means of `value(record)` overall and per group, over records where the value is a number.

@@ -13,18 +13,17 @@ import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { JudgeVerdict } from './judge';
-import { Limiter } from './limiter';
+import { Limiter } from '../node/limiter';
 import { bleu1, mem0F1 } from './metrics';
 import {
   appendJsonLines,
   barChartSvg,
   markdownTable,
-  meanByGroup,
   readJsonLinesLog,
   sealJsonLinesLog,
   writeText,
-  type MetricByGroup,
-} from './report';
+} from '../node/report';
+import { meanByGroup, type MetricByGroup } from './group-means';
 
 /** One item: a haystack of dated sessions and a question about it. */
 export interface HaystackItem {

@@ -20,9 +20,9 @@ import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
-import { UsageError } from './errors';
+import { UsageError } from '../node/errors';
 import { Judge } from './judge';
-import { Limiter } from './limiter';
+import { Limiter } from '../node/limiter';
 import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
 import {
   CATEGORY_ORDER,
@@ -41,7 +41,7 @@ import {
   readJsonLinesLog,
   sealJsonLinesLog,
   writeText,
-} from './report';
+} from '../node/report';
 import { turnBankText } from './retrieval';
 
 export { scoreLocomo, summarizeLocomo, type LocomoSummary };

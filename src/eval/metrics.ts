@@ -19,21 +19,9 @@
  * under the other; docs/evaluation.md records this.
  */
 import { stemmer } from 'stemmer';
+import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from '../core/benchmark-types';
 
-/** LoCoMo's question categories, by the numbers used in the data. */
-export const LOCOMO_CATEGORIES = {
-  1: 'multi-hop',
-  2: 'temporal',
-  3: 'open-domain',
-  4: 'single-hop',
-  5: 'adversarial',
-} as const;
-
-/** A LoCoMo category number. */
-export type LocomoCategory = keyof typeof LOCOMO_CATEGORIES;
-
-/** A category's readable name (`multi-hop`, `temporal`, ...). */
-export type LocomoCategoryName = (typeof LOCOMO_CATEGORIES)[LocomoCategory];
+export { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName };
 
 /**
  * Gold answers as the scorers see them: integers (six LoCoMo answers are numbers such as 2022) become strings, as

@@ -9,7 +9,7 @@
  * is never worse than the better input on the data it was chosen on. Run it on the training split only, and check
  * the weight on the validation split.
  */
-import { markdownTable, percent } from './report';
+import { markdownTable, percent } from '../node/report';
 import { measureRetrieval, type PreparedRetrieval, type RetrievalMemory } from './retrieval';
 
 /** Overall recall per k (in the order of `ks`) for each bank. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../core/types';
 import { loadLocomo, parseLocomo } from './loaders/locomo';
-import { markdownTable } from './report';
+import { markdownTable } from '../node/report';
 import {
   RETRIEVAL_CATEGORIES,
   prepareRetrieval,

@@ -12,7 +12,7 @@
  */
 import { throwIfAborted } from '../core/errors';
 import type { CallOptions, Embedder } from '../core/types';
-import { HybridIndex } from '../store/hybrid-search';
+import { HybridIndex } from '../store/search/hybrid-search';
 import { LOCOMO_CATEGORIES, type LocomoCategoryName } from './metrics';
 import {
   isAdversarial,

@@ -14,6 +14,7 @@ import {
   ShaderF16UnsupportedError,
   WebGpuUnavailableError,
 } from './errors';
+import { runtimeNavigator } from '../core/runtime';
 
 /** The part of a `GPUAdapter` the check reads. */
 export interface AdapterLike {
@@ -98,7 +99,7 @@ export const WEBLLM_MIN_LIMITS = {
 
 /** The real environment: `isSecureContext`, `navigator.gpu`, `navigator.storage`. */
 export function defaultCapabilityEnv(): CapabilityEnv {
-  const nav = (typeof navigator === 'undefined' ? {} : navigator) as {
+  const nav = (runtimeNavigator() ?? {}) as {
     gpu?: CapabilityEnv['gpu'];
     storage?: CapabilityEnv['storage'];
   };

@@ -18,6 +18,7 @@ import {
 } from './model-files';
 import { openModelCache, type ModelCacheBackend, type ModelCacheStores } from './model-cache';
 import { ModelDownloadError, ModelIntegrityError, normalizeWebLlmError } from './errors';
+import { runtimeNavigator } from '../core/runtime';
 
 /** Progress of a download or load: a fraction in [0, 1], bytes when known, an ETA once a rate is measurable. */
 export interface LoadProgress {
@@ -225,7 +226,7 @@ export async function downloadModel(
 ): Promise<DownloadResult> {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const now = opts.now ?? (() => performance.now());
-  const online = opts.online ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine));
+  const online = opts.online ?? (() => runtimeNavigator()?.onLine ?? true);
   const stallMs = opts.stallTimeoutMs ?? 30_000;
   const interval = opts.progressIntervalMs ?? 250;
   const stores = openModelCache(opts.backend ?? 'cache');

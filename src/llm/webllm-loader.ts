@@ -34,6 +34,7 @@ import {
   tensorCacheSchema,
 } from './model-files';
 import { formatSize, InsufficientStorageError, normalizeWebLlmError, UnknownModelError } from './errors';
+import { runtimeNavigator } from '../core/runtime';
 
 export type { LoadProgress } from './model-download';
 
@@ -167,7 +168,7 @@ export async function checkModelsFitOnDisk(
     ),
   );
   const neededBytes = sizes.reduce((a, b) => a + b, 0);
-  const storage = opts.storage ?? (typeof navigator === 'undefined' ? undefined : navigator.storage);
+  const storage = opts.storage ?? runtimeNavigator()?.storage;
   if (neededBytes === 0 || !storage) return { neededBytes };
   const estimate = await storage.estimate().catch(() => undefined);
   if (estimate?.quota === undefined) return { neededBytes };

@@ -21,7 +21,7 @@ export {
   type UsedMemory,
 } from '../agent/memory-agent';
 export { AppError, NotFoundError, ImportError, QuotaError, ModelOutputError } from '../core/errors';
-export { SettingsError } from '../client/settings';
+export { SettingsError } from '../protocol/settings';
 export type {
   ChatDelta,
   ChatMessage,

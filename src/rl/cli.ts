@@ -13,18 +13,11 @@ import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChatModel } from '../core/types';
-import {
-  chatModel,
-  type CliIo,
-  flagReaders,
-  progressBar,
-  runAsMain,
-  runCommands,
-  slug,
-} from '../eval/cli-support';
-import { UsageError } from '../eval/errors';
+import { chatModel } from '../eval/cli-model';
+import { type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from '../node/cli-support';
+import { UsageError } from '../node/errors';
 import { loadLocomo, locomoSplit } from '../eval/loaders/locomo';
-import { appendJsonLines, writeText } from '../eval/report';
+import { appendJsonLines, writeText } from '../node/report';
 import { finalBank, modelBank, observationBank, type BankSource, type ConversationBank } from './banks';
 import {
   buildAnswerRows,
@@ -38,7 +31,7 @@ import { readRows, writeRows } from './export';
 import { startRewardServer } from './reward-server';
 import { runRollouts } from './rollout';
 
-export type { CliIo } from '../eval/cli-support';
+export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run rl -- <command> [flags]
 

@@ -13,8 +13,8 @@ import { createServer } from 'node:http';
 import { z } from 'zod';
 import { AppError, toErrorData } from '../core/errors';
 import type { ChatModel } from '../core/types';
-import { Limiter } from '../eval/limiter';
-import { listenOnLoopback, readBody, sendJson } from '../eval/local-http';
+import { Limiter } from '../node/limiter';
+import { listenOnLoopback, readBody, sendJson } from '../node/local-http';
 import { DATA_SOURCES, managerStateSchema, type RlAgent } from './dataset';
 import { computeReward, type RewardRequest, type RewardResult } from './rewards';
 

@@ -7,7 +7,7 @@
 import { AppError, throwIfAborted } from '../core/errors';
 import { MEMORY_OPERATIONS, MEMORY_OPS } from '../core/schemas';
 import type { CallOptions, ChatModel, ChatRequest, FinishReason } from '../core/types';
-import { Limiter } from '../eval/limiter';
+import { Limiter } from '../node/limiter';
 import { managerStateSchema, type ManagerState, type RlAgent, type RlRow } from './dataset';
 import { groupAdvantages } from './grpo';
 import { computeReward, isMalformed, type OperationMix, type RewardReason } from './rewards';

@@ -25,7 +25,7 @@ import type {
   StoreOp,
   TurnFailure,
 } from '../core/types';
-import { replayEvents } from './batch-planner';
+import { replayEvents } from './planning/batch-planner';
 
 /** Tuning for slower stores. */
 export interface StoreConformanceOptions {

@@ -14,7 +14,7 @@ import { ImportError } from '../core/errors';
 import { MAX_IMPORT_DEPTH as MAX_DEPTH } from '../core/json-depth';
 import type { MemoryExport, MemoryRecord, TurnFailure } from '../core/types';
 import { MAX_TURN_TEXT_BYTES } from '../core/memory-manager';
-import { MAX_TEXT_BYTES, replayEvents, utf8Length } from './batch-planner';
+import { MAX_TEXT_BYTES, replayEvents, utf8Length } from './planning/batch-planner';
 
 /** The `format` value of an export document. */
 export const EXPORT_FORMAT = 'memory-r1-web/memories';
@@ -67,7 +67,7 @@ export const turnFailureSchema = z.strictObject({
   speaker: str.optional(),
   text: str,
   turnTime: time,
-  stage: z.enum(['extract', 'decide', 'apply']),
+  stage: z.enum(['extract', 'retrieve', 'decide', 'apply']),
   code: str,
   message: str,
   rawOutput: str.optional(),

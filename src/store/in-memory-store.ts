@@ -31,12 +31,12 @@ import {
   planBatch,
   planUndo,
   toAppliedBatch,
-} from './batch-planner';
+} from './planning/batch-planner';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
-import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
-import { type ImportState, planImport } from './import-planner';
-import { byTurnTime, passRecordSchema } from './pass-journal';
+import { HybridIndex } from './search/hybrid-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './search/index-search';
+import { type ImportState, planImport } from './planning/import-planner';
+import { byTurnTime, passRecordSchema } from './indexeddb/pass-journal';
 
 /** Options of `InMemoryStore`. */
 export interface InMemoryStoreOptions {

@@ -1,5 +1,5 @@
 /** Running a command-line entry (`runCli` of src/eval/cli.ts or src/rl/cli.ts) in a test, capturing its output. */
-import type { CliIo } from '../eval/cli-support';
+import type { CliIo } from '../node/cli-support';
 
 /** What one CLI invocation returned and wrote (lines joined with newlines). */
 export interface CapturedRun {

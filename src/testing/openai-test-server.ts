@@ -54,7 +54,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stemmer } from 'stemmer';
 import { z } from 'zod';
-import { listenOnLoopback, readBody, sendJson } from '../eval/local-http';
+import { listenOnLoopback, readBody, sendJson } from '../node/local-http';
 
 /** One chat message as the server receives it (content may be a string or OpenAI content parts). */
 export interface TestChatMessage {

@@ -2,10 +2,10 @@
 // scripted models: reading a picked file, running a conversation, messages for bad input, and stopping.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BenchmarkClient, type BenchmarkConnection } from '../client/benchmark-client';
-import type { BenchmarkProgress } from '../client/benchmark-protocol';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import { BenchmarkClient, type BenchmarkConnection } from '../agent/benchmark-client';
+import type { BenchmarkProgress } from '../protocol/benchmark-protocol';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { parseLocomoJson } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel } from '../testing/locomo-answering-model';

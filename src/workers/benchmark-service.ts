@@ -6,9 +6,9 @@
  * chat, and the result says so. `benchmark.worker.ts` wires it to the real models; tests pass scripted ones.
  */
 import { z } from 'zod';
-import type { BenchmarkRpc, LocomoFileInfo } from '../client/benchmark-protocol';
-import type { RpcHandlers } from '../client/rpc';
-import { settingsSchema, validateSettings, type Settings } from '../client/settings';
+import type { BenchmarkRpc, LocomoFileInfo } from '../protocol/benchmark-protocol';
+import type { RpcHandlers } from '../protocol/rpc';
+import { settingsSchema, validateSettings, type Settings } from '../protocol/settings';
 import { AppError, isAbortError, toErrorData } from '../core/errors';
 import type { Embedder } from '../core/types';
 import { runLocomoBenchmark } from '../eval/benchmark-run';

@@ -3,8 +3,8 @@
  * `benchmark-service.ts`). The page starts one per call and ends it afterwards (`BenchmarkClient`), which also ends
  * the nested WebLLM engine worker and frees the GPU memory of its model copy.
  */
-import type { BenchmarkRpc } from '../client/benchmark-protocol';
-import { serveRpc, type RpcEndpoint } from '../client/rpc';
+import type { BenchmarkRpc } from '../protocol/benchmark-protocol';
+import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
 import { benchmarkHandlers } from './benchmark-service';
 import { createEmbedder, createRoleModels } from './role-models';
 

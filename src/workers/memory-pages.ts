@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AppError } from '../core/errors';
 import type { MemoryPage, MemoryStore } from '../core/types';
-import type { ListMemoriesParams } from '../client/memory-protocol';
+import type { ListMemoriesParams } from '../protocol/memory-protocol';
 
 /** Memories returned when the caller names no `limit`. */
 export const DEFAULT_PAGE_SIZE = 50;

@@ -2,9 +2,9 @@
 // changes nothing, its turn shows the changes with Apply / Discard (also after a restart), and Apply re-checks
 // every memory it would change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryRpc, StoredMessage } from '../client/memory-protocol';
-import type { RpcHandlers } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import type { MemoryRpc, StoredMessage } from '../protocol/memory-protocol';
+import type { RpcHandlers } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';

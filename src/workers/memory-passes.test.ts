@@ -3,9 +3,9 @@
 // committed before the tab closed is shown under its turn with Undo. Each "tab" is a MemoryService over the same
 // stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../client/memory-protocol';
-import type { RpcHandlers } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../protocol/memory-protocol';
+import type { RpcHandlers } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import type { ChatModel, PendingPass } from '../core/types';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';

@@ -13,8 +13,13 @@ import { applyHeldPass, discardHeldPass } from '../core/held-pass';
 import type { MemoryManager, ProcessTurnResult } from '../core/memory-manager';
 import { previewOps } from '../core/review-guard';
 import type { Embedder, HeldPass, MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
-import type { HeldChange, MemoryPassInfo, MemoryWorkerEvent, StoredMessage } from '../client/memory-protocol';
-import { DEFAULT_SPEAKER } from '../client/settings';
+import type {
+  HeldChange,
+  MemoryPassInfo,
+  MemoryWorkerEvent,
+  StoredMessage,
+} from '../protocol/memory-protocol';
+import { DEFAULT_SPEAKER } from '../protocol/settings';
 import type { ConversationStore } from '../store/conversations-store';
 import { HISTORY_MESSAGES, toChat } from './chat-history';
 import type { PassLocks } from './pass-locks';

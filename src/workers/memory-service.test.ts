@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress } from '../client/memory-protocol';
-import type { RpcHandlers } from '../client/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../client/settings';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress } from '../protocol/memory-protocol';
+import type { RpcHandlers } from '../protocol/rpc';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';

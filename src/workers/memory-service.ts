@@ -12,8 +12,8 @@ import { isAbortError, NotFoundError, toErrorData } from '../core/errors';
 import { newId } from '../core/ids';
 import { MemoryManager } from '../core/memory-manager';
 import type { Embedder, MemoryStore } from '../core/types';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../client/memory-protocol';
-import type { RpcHandlers } from '../client/rpc';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import type { RpcHandlers } from '../protocol/rpc';
 import {
   DEFAULT_SPEAKER,
   reviewThreshold,
@@ -21,7 +21,7 @@ import {
   userSpeaker,
   validateSettings,
   type Settings,
-} from '../client/settings';
+} from '../protocol/settings';
 import type { ConversationStore } from '../store/conversations-store';
 import { HISTORY_MESSAGES, toChat } from './chat-history';
 import { MemoryPasses } from './memory-passes';

@@ -4,18 +4,19 @@
  * this worker for the Local server provider, `WebLlmChatModel`s over a WebLLM engine in a nested engine worker for
  * On-device. Heavy libraries (WebLLM, transformers.js) are imported only when the settings need them.
  * A worker started by an embedded agent (`createMemoryAgent`) carries its start options in its name
- * (client/agent-protocol.ts): its own database per storage name, where ONNX Runtime's files are, and, for a page
+ * (protocol/agent-protocol.ts): its own database per storage name, where ONNX Runtime's files are, and, for a page
  * model, `PageChatModel`s that ask the page for every completion.
  */
 import { MemoryService } from './memory-service';
 import { createEmbedder, createRoleModels, type RoleModels } from './role-models';
 import { PageChatModel } from './page-model';
-import { databaseName, parseWorkerName, type PageModelRpc } from '../client/agent-protocol';
-import { RpcClient, serveRpc, type RpcEndpoint } from '../client/rpc';
-import type { MemoryRpc, MemoryWorkerEvent } from '../client/memory-protocol';
-import { IndexedDbStore } from '../store/indexeddb-store';
-import { IndexedDbConversationStore } from '../store/indexeddb-conversations';
+import { databaseName, parseWorkerName, type PageModelRpc } from '../protocol/agent-protocol';
+import { RpcClient, serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import { IndexedDbStore } from '../store/indexeddb/indexeddb-store';
+import { IndexedDbConversationStore } from '../store/indexeddb/indexeddb-conversations';
 import { InMemoryConversationStore, type ConversationStore } from '../store/conversations-store';
+import { errorMessage } from '../core/errors';
 
 const endpoint = self as unknown as RpcEndpoint;
 let emit: (event: MemoryWorkerEvent) => void = () => undefined;
@@ -87,7 +88,7 @@ void start().then(
   },
   (err: unknown) => {
     endpoint.removeEventListener('message', hold);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const reply = (event: MessageEvent): void => {
       const data = event.data as { kind?: unknown; id?: unknown };
       if (data?.kind !== 'request' || typeof data.id !== 'number') return;

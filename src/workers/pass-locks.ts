@@ -4,6 +4,7 @@
  * for the lock before resuming it. With Web Locks the browser releases a closed tab's locks, which is how the other
  * tabs learn that its pass was interrupted. Without Web Locks (Node, tests) the locks are local to this process.
  */
+import { runtimeNavigator } from '../core/runtime';
 
 /** Exclusive locks by turn id. */
 export interface PassLocks {
@@ -82,6 +83,6 @@ export class LocalPassLocks implements PassLocks {
 
 /** The locks for this runtime: Web Locks when the browser has them, else process-local ones. */
 export function passLocks(): PassLocks {
-  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  const locks = runtimeNavigator()?.locks;
   return locks ? new WebPassLocks(locks) : new LocalPassLocks();
 }

@@ -3,7 +3,7 @@ import type { AppConfig, InitProgressCallback } from '@mlc-ai/web-llm';
 import { InsufficientStorageError, ModelTooLargeError } from '../llm/errors';
 import { deleteCachedModel } from '../llm/webllm-loader';
 import { pairA, pairAppConfig, pairB, pairFetch } from '../llm/fixtures/tiny-pair';
-import { DEFAULT_SETTINGS } from '../client/settings';
+import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { USE_LITE_DIMS, USE_LITE_ID, UseLiteEmbedder } from '../embed/use-lite-embedder';
 import { USE_LITE_CACHE } from '../embed/use-lite-files';
 import { createEmbedder, loadRoleModels, type RoleEngine, type RoleLoadingProgress } from './role-models';

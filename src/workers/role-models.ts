@@ -6,8 +6,8 @@
  * Heavy libraries (WebLLM, transformers.js, TensorFlow.js) are imported only when the settings need them. Shared by
  * the memory worker and the benchmark worker.
  */
-import type { Settings } from '../client/settings';
-import { NO_EMBEDDINGS } from '../client/settings';
+import type { Settings } from '../protocol/settings';
+import { NO_EMBEDDINGS } from '../protocol/settings';
 import type { ChatModel, Embedder } from '../core/types';
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CapabilityEnv } from '../llm/capabilities';
@@ -133,7 +133,7 @@ async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promi
   // Custom models (added by URL in the model manager) live in IndexedDB; read them only when a role needs one.
   const needsCustom = catalog.modelsToLoad(roles).some((id) => !catalog.findCatalogEntry(id));
   const custom = needsCustom
-    ? await (await import('../store/indexeddb-custom-models')).readCustomModels()
+    ? await (await import('../store/indexeddb/indexeddb-custom-models')).readCustomModels()
     : [];
   const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
     type: 'module',
@@ -161,7 +161,7 @@ export async function createEmbedder(
   opts: { signal?: AbortSignal; wasmPaths?: string } = {},
 ): Promise<Embedder | undefined> {
   if (settings.embeddingModel === NO_EMBEDDINGS) return undefined;
-  const { DEFAULT_EMBEDDING_MODEL, resolveEmbeddingModel } = await import('../embed/embedding-models');
+  const { DEFAULT_EMBEDDING_MODEL, resolveEmbeddingModel } = await import('../core/embedding-models');
   const spec = resolveEmbeddingModel(settings.embeddingModel || DEFAULT_EMBEDDING_MODEL);
   if (spec.runtime === 'use-lite') {
     const [{ UseLiteEmbedder }, { fetchUseLiteFiles, USE_LITE_URL_PATH }] = await Promise.all([

@@ -1,0 +1,33 @@
+/**
+ * The zod schemas of the public entry points' input (`MemoryManager.processTurn`, `AnswerAgent.answer`), checked
+ * before any model call or write so a wrong value fails at once with the field named (see `parseInput`).
+ */
+import { z } from 'zod';
+
+const EPOCH_MS = 'must be epoch milliseconds (a number)';
+
+/** A chat message as the agents take it. */
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant'], { message: "must be 'system', 'user' or 'assistant'" }),
+  content: z.string({ message: 'must be a string' }),
+});
+
+/** What `processTurn` takes (`TurnInput`). */
+export const turnInputSchema = z.object({
+  conversationId: z.string({ message: 'must be a string' }),
+  turnId: z.string({ message: 'must be a string' }),
+  speaker: z.string({ message: 'must be a string' }),
+  text: z.string({ message: 'must be a string' }),
+  time: z.number({ message: EPOCH_MS }).finite({ message: EPOCH_MS }),
+  context: z.array(chatMessageSchema, { message: 'must be a list of chat messages' }).optional(),
+});
+
+/** What `answer` takes (`AnswerInput`). */
+export const answerInputSchema = z.object({
+  question: z.string({ message: 'must be a string' }),
+  time: z.number({ message: EPOCH_MS }).finite({ message: EPOCH_MS }).optional(),
+  mode: z.enum(['chat', 'benchmark'], { message: "must be 'chat' or 'benchmark'" }).optional(),
+  conversationId: z.string({ message: 'must be a string' }).optional(),
+  history: z.array(chatMessageSchema, { message: 'must be a list of chat messages' }).optional(),
+  speakers: z.array(z.string().optional(), { message: 'must be a list of speaker names' }).optional(),
+});

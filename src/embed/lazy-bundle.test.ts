@@ -26,7 +26,7 @@ async function chunks(entry: string): Promise<Rolldown.OutputChunk[]> {
 
 describe('the embedding runtimes in bundles', () => {
   it('stay out of the embedding catalog the page imports', async () => {
-    const code = (await chunks('./embedding-models.ts')).map((c) => c.code).join('\n');
+    const code = (await chunks('../core/embedding-models.ts')).map((c) => c.code).join('\n');
     expect(code).toContain('Universal Sentence Encoder lite');
     expect(code).not.toContain(TFJS);
     expect(code).not.toContain(TRANSFORMERS);

@@ -1,0 +1,58 @@
+/**
+ * The thin client of the CPU engine worker (`CpuEngineRpc` over `RpcClient`): load with progress, chat with the
+ * text streamed piece by piece, unload. Aborting a call tells the worker to stop (for a chat: llama.cpp cancels
+ * the request and frees its slot).
+ */
+import { RpcClient, type RpcEndpoint } from '../client/rpc';
+import type { ChatRequest } from '../core/types';
+import type { CpuEngineRpc, CpuLoadParams, CpuLoadProgress, CpuLoadResult } from './cpu-engine-protocol';
+import type { CompletionEnd } from './wllama-engine';
+
+/** The engine calls a `WllamaChatModel` makes (the client implements them; tests pass fakes). */
+export interface CpuChatEngine {
+  chat(
+    url: string,
+    request: ChatRequest,
+    opts: { signal?: AbortSignal; onText: (text: string) => void },
+  ): Promise<CompletionEnd>;
+}
+
+/** A client of `src/workers/cpu-engine.worker.ts`. */
+export class CpuEngineClient implements CpuChatEngine {
+  private readonly rpc: RpcClient<CpuEngineRpc>;
+
+  constructor(endpoint: RpcEndpoint) {
+    this.rpc = new RpcClient<CpuEngineRpc>(endpoint);
+  }
+
+  /** Downloads (or resumes), checks and loads models, replacing what was loaded. */
+  load(
+    params: CpuLoadParams,
+    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void } = {},
+  ): Promise<CpuLoadResult> {
+    return this.rpc.call('load', params, opts);
+  }
+
+  /** Streams a completion of a loaded model. */
+  chat(
+    url: string,
+    request: ChatRequest,
+    opts: { signal?: AbortSignal; onText: (text: string) => void },
+  ): Promise<CompletionEnd> {
+    return this.rpc.call(
+      'chat',
+      { url, request },
+      { ...(opts.signal && { signal: opts.signal }), onProgress: opts.onText },
+    );
+  }
+
+  /** Frees every loaded model. */
+  async unload(): Promise<void> {
+    await this.rpc.call('unload', null);
+  }
+
+  /** Stops listening to the worker (pending calls reject). */
+  dispose(): void {
+    this.rpc.dispose();
+  }
+}

@@ -13,6 +13,7 @@ const MODEL_URL = 'https://models.test/org/repo/resolve/main/tiny-qwen2.gguf';
 const HTML_URL = 'https://huggingface.co/org/repo/blob/main/model.gguf';
 const BERT_URL = 'https://models.test/bert.gguf';
 const FOO_URL = 'https://models.test/foo.gguf';
+const BIG_URL = 'https://models.test/big.gguf';
 const fixture = new Uint8Array(readFileSync(TINY_FIXTURE_PATH));
 const PART = 16 * 1024;
 
@@ -49,6 +50,11 @@ beforeEach(() => {
     ),
     [BERT_URL]: headerOnly('bert'),
     [FOO_URL]: headerOnly('foo'),
+    [BIG_URL]: (() => {
+      const big = new Uint8Array(300 * 1024);
+      big.set(fixture);
+      return big;
+    })(),
   });
   store = new MemoryGgufStore();
 });
@@ -140,6 +146,17 @@ describe('ensureGguf', () => {
     const resumed = host.requests.slice(requestsBefore).filter((r) => r.range !== 'bytes=0-262143');
     expect(resumed).toEqual([{ url: MODEL_URL, range: `bytes=${2 * PART}-`, ifRange: '"v1"' }]);
     expect(done.downloadedBytes).toBe(fixture.byteLength - 2 * PART);
+    expect(await isFixture(done.file)).toBe(true);
+  });
+
+  it('resumes from a cross-origin server that hides Content-Range and ETag, taking the size from Content-Length', async () => {
+    host.behaviour.corsHidden = true;
+    expect((await inspectGgufUrl(MODEL_URL, { fetch: host.fetch })).totalBytes).toBe(fixture.byteLength);
+    expect((await inspectGgufUrl(BIG_URL, { fetch: host.fetch })).totalBytes).toBe(300 * 1024);
+    host.behaviour.cutAfter = 40_000;
+    await ensureGguf(MODEL_URL, options()).catch(() => undefined);
+    const done = await ensureGguf(MODEL_URL, options());
+    expect(host.requests.at(-1)).toEqual({ url: MODEL_URL, range: `bytes=${2 * PART}-` });
     expect(await isFixture(done.file)).toBe(true);
   });
 

@@ -143,14 +143,28 @@ async function startTransfer(
   return { res, chunks: chunks() };
 }
 
-/** The file size a 206 (`Content-Range: bytes a-b/total`) or 200 (`Content-Length`) response states. */
-function statedTotal(res: Response): number | undefined {
-  if (res.status === 206) {
-    const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '')?.[1];
-    return total === undefined ? undefined : Number(total);
-  }
+/**
+ * The file size a response states: `Content-Range`'s total, else `Content-Length` of a full answer, or of an
+ * open-ended range starting at `openFrom`. Cross-origin servers may hide `Content-Range` and `ETag` (they are not
+ * CORS-safelisted headers unless the server exposes them; Hugging Face does).
+ */
+function statedTotal(res: Response, openFrom?: number): number | undefined {
+  const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '')?.[1];
+  if (res.status === 206 && total !== undefined) return Number(total);
   const length = res.headers.get('content-length');
-  return length === null ? undefined : Number(length);
+  if (length === null) return undefined;
+  if (res.status !== 206) return Number(length);
+  return openFrom === undefined ? undefined : openFrom + Number(length);
+}
+
+/** The file size from a HEAD request (its `Content-Length` is always readable), or undefined. */
+async function headSize(url: string, opts: GgufFetchOptions): Promise<number | undefined> {
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const res = await doFetch(url, { method: 'HEAD', ...(opts.signal && { signal: opts.signal }) }).catch(
+    () => undefined,
+  );
+  const length = res?.ok ? res.headers.get('content-length') : null;
+  return length === null || length === undefined ? undefined : Number(length);
 }
 
 function strongEtag(res: Response): string | undefined {
@@ -189,7 +203,9 @@ export async function inspectGgufUrl(url: string, opts: GgufFetchOptions = {}): 
   }
   const info = ggufModelInfo(header);
   checkArchitecture(info.architecture);
-  const totalBytes = statedTotal(res);
+  // A range answer shorter than asked for is the whole file; else ask for the size when the answer hides it.
+  const wholeFile = res.status === 206 && length < PROBE_BYTES ? length : undefined;
+  const totalBytes = statedTotal(res) ?? wholeFile ?? (await headSize(url, opts));
   const etag = strongEtag(res);
   return {
     url,
@@ -369,7 +385,8 @@ async function streamParts(
   let position = offset;
   let skip = 0;
   if (res.status === 206) {
-    const from = Number(/bytes\s+(\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
+    const range = res.headers.get('content-range');
+    const from = range === null ? offset : Number(/bytes\s+(\d+)-/.exec(range)?.[1] ?? NaN);
     if (from !== offset) {
       throw new ModelIntegrityError(
         `The server sent ${fileName(url)} from byte ${from} when asked for byte ${offset}. Retry later.`,
@@ -385,6 +402,7 @@ async function streamParts(
     } else skip = offset;
   }
 
+  if (record.totalBytes === 0) record = { ...record, totalBytes: statedTotal(res, position) ?? 0 };
   const total = record.totalBytes;
   const t0 = now();
   let fetched = 0;

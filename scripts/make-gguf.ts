@@ -5,7 +5,7 @@
  * gibberish. Deterministic: the same preset and seed give the same bytes (a test checks the committed fixture).
  *
  * Presets:
- * - `tiny` (default): 2 layers, hidden 64, Q8_0 — the ~150 KB fixture committed as src/llm/fixtures/tiny-qwen2.gguf.
+ * - `tiny` (default): 2 layers, hidden 64, Q8_0 — the 119 KB fixture committed as src/llm/fixtures/tiny-qwen2.gguf.
  * - `qwen2.5-0.5b`: Qwen2.5-0.5B's shapes (hidden 896, 24 layers, 14 heads, 2 KV heads, FFN 4864, tied embeddings)
  *   with its real vocabulary size (151,936: the trained tokens padded with filler tokens), Q4_0 (or `--quant=q8_0`):
  *   about 280 MB, for `npm run bench:llm -- --cpu` (never committed).
@@ -33,8 +33,10 @@ export interface ModelShape {
   kvHeads: number;
   ffn: number;
   contextLength: number;
-  /** Merges trained on the corpus (fewer when the corpus runs out of repeated pairs). */
+  /** Merges trained on the corpus (fewer when the corpus runs out of pairs seen `minPairCount` times). */
   merges: number;
+  /** Least occurrences of a pair worth a merge; default 2 (1 lets merges grow into whole words, as Qwen's do). */
+  minPairCount?: number;
   /** Total vocabulary, padded with filler tokens; default: just the trained tokens. */
   vocabSize?: number;
   quant: GgmlType;
@@ -61,7 +63,8 @@ export const PRESETS: Record<string, ModelShape> = {
     kvHeads: 2,
     ffn: 4864,
     contextLength: 32768,
-    merges: 480,
+    merges: 2000,
+    minPairCount: 1,
     vocabSize: 151936,
     quant: GGML.Q4_0,
   },
@@ -123,7 +126,7 @@ export interface Vocabulary {
  * Trains byte-level BPE merges on `corpus` with the qwen2 pre-tokenizer: repeatedly merges the most frequent
  * adjacent pair (ties: the alphabetically first), as the tokenizer will apply them by rank.
  */
-export function trainVocabulary(corpus: string, maxMerges: number): Vocabulary {
+export function trainVocabulary(corpus: string, maxMerges: number, minPairCount = 2): Vocabulary {
   const counts = new Map<string, number>();
   for (const piece of preTokenize(corpus, PRE_TOKENIZERS.qwen2 as string)) {
     const word = toByteLevel(piece);
@@ -142,7 +145,7 @@ export function trainVocabulary(corpus: string, maxMerges: number): Vocabulary {
       }
     }
     let best: string | undefined;
-    let bestCount = 1;
+    let bestCount = minPairCount - 1;
     for (const [pair, count] of pairs) {
       if (count > bestCount || (count === bestCount && best !== undefined && pair < best)) {
         best = pair;
@@ -211,9 +214,17 @@ function ones(values: number): Uint8Array {
   return new Uint8Array(new Float32Array(values).fill(1).buffer);
 }
 
-/** The GGUF of a shape, ready to write (tensors are generated as they are written). */
-export function buildModel(shape: ModelShape, seed: number): GgufWriter {
-  const vocab = trainVocabulary(CORPUS, shape.merges);
+/**
+ * The GGUF of a shape, ready to write (tensors are generated as they are written). `extraCorpus` adds training
+ * text for the merges: the benchmark passes the prompts it sends, so they cost about as many tokens as with a
+ * real vocabulary (otherwise a few hundred merges split every word into pieces).
+ */
+export function buildModel(shape: ModelShape, seed: number, extraCorpus = ''): GgufWriter {
+  const vocab = trainVocabulary(
+    extraCorpus ? `${CORPUS}\n${extraCorpus}` : CORPUS,
+    shape.merges,
+    shape.minPairCount,
+  );
   const fillers = Math.max(0, (shape.vocabSize ?? 0) - vocab.tokens.length - SPECIAL_TOKENS.length);
   const tokens = [
     ...vocab.tokens,
@@ -290,7 +301,11 @@ export function tinyFixtureBytes(seed = 1): Uint8Array {
 }
 
 /** Writes a model of `preset` to `out`, streaming tensor by tensor. */
-export function writeModel(out: string, preset: string, opts: { seed?: number; quant?: string } = {}): void {
+export function writeModel(
+  out: string,
+  preset: string,
+  opts: { seed?: number; quant?: string; extraCorpus?: string } = {},
+): void {
   const base = PRESETS[preset];
   if (!base) throw new Error(`Unknown preset "${preset}": use ${Object.keys(PRESETS).join(' or ')}.`);
   const quant = opts.quant === undefined ? base.quant : opts.quant === 'q8_0' ? GGML.Q8_0 : GGML.Q4_0;
@@ -299,7 +314,7 @@ export function writeModel(out: string, preset: string, opts: { seed?: number; q
   }
   const fd = openSync(out, 'w');
   try {
-    buildModel({ ...base, quant }, opts.seed ?? 1).write((chunk) => writeSync(fd, chunk));
+    buildModel({ ...base, quant }, opts.seed ?? 1, opts.extraCorpus).write((chunk) => writeSync(fd, chunk));
   } finally {
     closeSync(fd);
   }

@@ -22,7 +22,8 @@ import {
   estimateCpuMemoryBytes,
   type MemoryLimits,
 } from './gguf-checks';
-import { ensureGguf, inspectGgufUrl, type CachedGguf, type GgufRemoteInfo } from './gguf-download';
+import { ensureGguf, type CachedGguf } from './gguf-download';
+import { inspectGgufUrl, type GgufRemoteInfo } from './gguf-remote';
 import { ggufModelInfo, type GgufHeader } from './gguf';
 import { cpuThreading, loadWllama, streamChat, type LoadedWllama } from './wllama-engine';
 

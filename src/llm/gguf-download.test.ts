@@ -6,7 +6,8 @@ import { NotGgufError, UnsupportedArchitectureError } from './cpu-engine-errors'
 import { InsufficientStorageError, ModelDownloadError } from './errors';
 import { fakeModelHost } from './fixtures/gguf-server';
 import { MemoryGgufStore, listCachedGgufModels } from './gguf-cache';
-import { ensureGguf, inspectGgufUrl, type GgufDownloadOptions } from './gguf-download';
+import { ensureGguf, type GgufDownloadOptions } from './gguf-download';
+import { inspectGgufUrl } from './gguf-remote';
 import type { LoadProgress } from './model-download';
 
 const MODEL_URL = 'https://models.test/org/repo/resolve/main/tiny-qwen2.gguf';

@@ -1,42 +1,13 @@
 // Vite: builds the app (index.html + workers). ONNX Runtime's wasm is served by the app itself (ortWasm), the
 // service worker and manifest come from vite-plugin-pwa (generateSW, update prompt through workbox-window), and the
-// Content-Security-Policy is written into index.html and sent as a header by `vite preview` (workers take their
-// policy from their own response headers, not from the page's meta tag).
+// Content-Security-Policy is written into index.html and sent, with the other security headers, by `vite preview`
+// (workers take their policy from their own response headers, and only a header can forbid framing). The dev
+// server sends the framing headers only: the whole policy would block the styles it injects. Policy and headers:
+// scripts/security-headers.ts.
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { CONTENT_SECURITY_POLICY, FRAMING_HEADERS, SECURITY_HEADERS } from './scripts/security-headers.ts';
 import { ortWasm } from './scripts/vite-ort-wasm.ts';
-
-/** Hosts model weights and WebLLM model libraries are downloaded from (and nothing else remote). */
-const MODEL_HOSTS = [
-  'https://huggingface.co',
-  'https://*.huggingface.co',
-  'https://*.hf.co',
-  'https://cdn-lfs.huggingface.co',
-  'https://raw.githubusercontent.com',
-];
-
-/** The user's own LLM server may only be on this machine (CSP cannot name IPv6 literals such as [::1]). */
-const LOCAL_SERVERS = [
-  'http://localhost:*',
-  'http://127.0.0.1:*',
-  'https://localhost:*',
-  'https://127.0.0.1:*',
-];
-
-/** No analytics, web fonts or CDNs: scripts, styles and fonts come from the app only. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  `connect-src 'self' ${[...MODEL_HOSTS, ...LOCAL_SERVERS].join(' ')}`,
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-].join('; ');
 
 /** Writes the policy into index.html as a meta tag, first in <head>, so it covers every later element. */
 function cspMeta(): Plugin {
@@ -56,8 +27,8 @@ function cspMeta(): Plugin {
 export default defineConfig({
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },
   worker: { format: 'es' },
-  preview: { host: '127.0.0.1', headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
-  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: { ...SECURITY_HEADERS } },
+  server: { host: '127.0.0.1', headers: { ...FRAMING_HEADERS } },
   plugins: [
     ortWasm(),
     cspMeta(),

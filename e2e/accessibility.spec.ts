@@ -2,19 +2,7 @@
  * axe-core on each main view (chat, memories, settings, onboarding, models), in light and dark themes, plus
  * screenshots of the views at desktop and phone widths under test-results/screenshots/, and keyboard-only chatting.
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
-import { expect, openMemories, openSettings, screenshot, send, test } from './fixtures';
-
-async function checkA11y(page: Page, view: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const summary = results.violations.map(
-    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-  expect(summary, `axe violations in ${view}`).toEqual([]);
-}
+import { checkA11y, expect, openMemories, openSettings, screenshot, send, test } from './fixtures';
 
 for (const scheme of ['light', 'dark'] as const) {
   for (const [width, height, label] of [

@@ -2,8 +2,8 @@
  * Deployments of the app for update tests: `buildApp` builds the app into a folder with the version Settings
  * shows set through `VITE_APP_VERSION`, and `serveDeployments` serves one such folder at a time from a single
  * origin (a Node server on a free port of 127.0.0.1) with the headers `vite preview` sends: the
- * Content-Security-Policy, `Cache-Control: no-cache`, `Vary: Origin` and the files' content types, and index.html
- * for unknown pages. `publish` switches the folder served, as a new deployment replaces the old one on a host.
+ * security headers (`SECURITY_HEADERS`: Content-Security-Policy, X-Frame-Options, …), `Cache-Control: no-cache`,
+ * `Vary: Origin` and the files' content types, and index.html for unknown pages. `publish` switches the folder served, as a new deployment replaces the old one on a host.
  */
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CONTENT_SECURITY_POLICY } from '../vite.config';
+import { SECURITY_HEADERS } from '../scripts/security-headers';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -98,7 +98,7 @@ async function answer(dir: string, request: IncomingMessage, response: ServerRes
     'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'Content-Length': body.length,
     'Cache-Control': 'no-cache',
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    ...SECURITY_HEADERS,
     Vary: 'Origin',
   });
   response.end(request.method === 'HEAD' ? undefined : body);

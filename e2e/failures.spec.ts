@@ -1,6 +1,7 @@
 /**
  * What happens when the model server misbehaves: a stream cut mid-way keeps the partial reply and Retry works; a
- * malformed structured output changes no memory, the failure is shown, and Retry processes the turn.
+ * stream that ignores max_tokens is stopped at the client's length cap with its text kept and a message saying why;
+ * a malformed structured output changes no memory, the failure is shown, and Retry processes the turn.
  */
 import { defaultHandler, startTestServer, type TestServer } from '../src/testing/openai-test-server';
 import { appUrl, expect, openMemories, send, test } from './fixtures';
@@ -37,6 +38,42 @@ test('keeps the partial reply when the server dies mid-stream, and Retry answers
   await expect(reply).not.toContainText('The first half of');
   await expect(reply.getByText('Used 1 memory')).toBeVisible();
   await expect(page.getByRole('article', { name: 'Assistant replied' })).toHaveCount(1);
+});
+
+test('stops a reply that ignores max_tokens at the length cap, keeps its text and says why', async ({
+  page,
+  network,
+}) => {
+  server.setHandler((req, ctx) =>
+    !req.schemaName && req.stream
+      ? {
+          kind: 'ignore-max-tokens',
+          text: 'Memories used:\n**Answer:** Once upon a time ',
+          // Long chunks, so the endless reply reaches the cap in a few dozen deltas.
+          filler: 'and on '.repeat(16),
+        }
+      : defaultHandler(req, ctx),
+  );
+  await page.goto(appUrl(server.baseUrl));
+  network.typed.push('Tell me a story that never ends.');
+  await page.getByRole('textbox', { name: 'Message' }).fill('Tell me a story that never ends.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const reply = page.getByRole('article', { name: 'Assistant replied' });
+  // 8,192 characters arrive as fast as the server can send them; on a busy machine rendering them takes a while.
+  await expect(reply.getByRole('alert')).toContainText(/ran past 8,192 characters.*max_tokens/, {
+    timeout: 60_000,
+  });
+  await expect(reply).toContainText('Once upon a time and on and on');
+  // The chat answer asks for 1,024 tokens: 8 characters each, of which the marker line took its share.
+  expect((await reply.locator('.markdown').innerText()).length).toBeLessThanOrEqual(8192);
+
+  await page.reload();
+  await expect(page.getByRole('article', { name: 'Assistant replied' })).toContainText(
+    'Once upon a time and on',
+  );
+  await expect(page.getByRole('article', { name: 'Assistant replied' }).getByRole('alert')).toContainText(
+    'ran past 8,192 characters',
+  );
 });
 
 test('changes no memory when the model output is malformed, shows the failure, and Retry fixes it', async ({

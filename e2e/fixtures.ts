@@ -5,6 +5,7 @@
  * that is neither local nor a model host, when anything the user typed appears in a request to a non-local host, or
  * when the page reports a Content-Security-Policy violation.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page, type Request } from '@playwright/test';
 import { LLM_PORT } from './ports';
 
@@ -105,6 +106,17 @@ export async function openMemories(page: Page) {
 export async function openSettings(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+}
+
+/** Fails when axe-core finds WCAG 2.1 A/AA violations on the page as it is now, naming `view` and each violation. */
+export async function checkA11y(page: Page, view: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  expect(summary, `axe violations in ${view}`).toEqual([]);
 }
 
 /** Saves a screenshot under test-results/screenshots/. */

@@ -3,6 +3,7 @@ export type * from './core/types';
 export * from './core/errors';
 export { OpenAICompatibleChatModel } from './llm/openai-compatible';
 export * from './llm/errors';
+export { ReplyDeadlineError, ReplyTooLongError } from './llm/reply-limits';
 export { MAX_TURN_TEXT_BYTES, MemoryManager, resolveOperations } from './core/memory-manager';
 export type {
   MemoryManagerOptions,
@@ -13,6 +14,10 @@ export type {
   TurnInput,
   TurnStage,
 } from './core/memory-manager';
+export { DEFAULT_REVIEW_THRESHOLD, previewOps, reviewReason } from './core/review-guard';
+export type { ReviewThreshold } from './core/review-guard';
+export { applyHeldPass, discardHeldPass } from './core/held-pass';
+export type { HeldApplyResult } from './core/held-pass';
 export { AnswerAgent } from './core/answer-agent';
 export type {
   AnswerAgentOptions,

@@ -2,6 +2,7 @@
 import { MrApp } from './mr-app';
 import { MrChat } from './mr-chat';
 import { MrConversationList } from './mr-conversation-list';
+import { MrHeldChanges } from './mr-held-changes';
 import { MrMemoryEvents } from './mr-memory-events';
 import { MrMemoryInspector } from './mr-memory-inspector';
 import { MrModelManager } from './mr-model-manager';
@@ -13,6 +14,7 @@ const elements: [string, CustomElementConstructor][] = [
   ['mr-conversation-list', MrConversationList],
   ['mr-memory-events', MrMemoryEvents],
   ['mr-used-memories', MrUsedMemories],
+  ['mr-held-changes', MrHeldChanges],
   ['mr-chat', MrChat],
   ['mr-memory-inspector', MrMemoryInspector],
   ['mr-settings', MrSettings],

@@ -15,7 +15,7 @@ export interface TextFieldOptions {
   hint: string;
   /** Why the value was refused; empty or absent when it was not. */
   error?: string;
-  type?: 'text' | 'url';
+  type?: 'text' | 'url' | 'number';
   inputmode?: 'url' | 'numeric';
   /** The input's `autocomplete`; default `off`. */
   autocomplete?: string;

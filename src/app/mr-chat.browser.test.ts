@@ -151,7 +151,7 @@ describe('<mr-chat> with the memory service', () => {
     await expect.poll(() => text(el)).toContain('Noted.');
     await service.idle();
     expect(manager.requests[0]!.messages.at(-1)!.content).toContain('\nSpeaker: Ana\n');
-    const memories = await client.call('listMemories', {});
+    const { memories } = await client.call('listMemories', {});
     expect(memories.map((m) => [m.speaker, m.text])).toEqual([['Ana', 'Ana likes green tea']]);
     channel.port1.close();
     channel.port2.close();

@@ -1,7 +1,8 @@
 /**
  * `<mr-memory-events>`: under a user turn, what the Memory Manager did with it: "Remembered …", "Updated …",
  * "Forgot …", each with Undo (which reverses the turn's whole batch, all-or-nothing like its application), a
- * pending note while the pass runs, and the failure with Retry when it failed.
+ * pending note while the pass runs, the failure with Retry when it failed, and the changes with Apply / Discard
+ * when the pass was held for review (it would forget too many memories at once).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
@@ -10,12 +11,14 @@ import type { MemoryPassInfo } from '../client/memory-protocol';
 import type { MemoryService } from '../client/memory-client';
 import type { AppliedOp } from '../core/types';
 import { memoryContext } from './context';
+import { discardedNote, renderReview, reviewStyles } from './review-changes';
 import { sharedStyles } from './shared.styles';
 
 /** One line per memory change of a turn, with Undo; failures with Retry. */
 export class MrMemoryEvents extends LitElement {
   static override styles = [
     sharedStyles,
+    reviewStyles,
     css`
       :host {
         display: block;
@@ -72,7 +75,17 @@ export class MrMemoryEvents extends LitElement {
         </li>
       </ul>`;
     }
-    if (info.operations.length === 0) return nothing;
+    if (info.status === 'held') {
+      return html`${renderReview({
+        reason: info.reason,
+        operations: info.operations,
+        busy: this.busy,
+        onApply: () => void this.decide('applyHeld'),
+        onDiscard: () => void this.decide('discardHeld'),
+      })}
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
+    }
+    if (info.operations.length === 0) return discardedNote(info.discarded);
     return html`<ul aria-label="Memory changes">
       ${info.operations.map((op) => this.renderOp(op, info))}
       ${this.error ? html`<li class="error" role="alert">${this.error}</li>` : nothing}
@@ -105,6 +118,12 @@ export class MrMemoryEvents extends LitElement {
   private async retry(): Promise<void> {
     await this.run(async (memory) => {
       this.info = await memory.call('retryFailure', { turnId: this.messageId });
+    });
+  }
+
+  private async decide(method: 'applyHeld' | 'discardHeld'): Promise<void> {
+    await this.run(async (memory) => {
+      this.info = await memory.call(method, { turnId: this.messageId });
     });
   }
 

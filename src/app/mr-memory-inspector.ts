@@ -1,16 +1,22 @@
 /**
  * `<mr-memory-inspector>`: everything the assistant remembers, as a region named "Memories" holding one list item
- * per memory. Search, filter by speaker and conversation, edit, delete, undo the last change, each memory's history
- * (which turn created or changed it, before and after), and the failed memory passes with Retry.
+ * per memory shown. Search, filter by speaker and conversation, edit, delete, undo the last change, each memory's
+ * history (which turn created or changed it, before and after), and the failed memory passes with Retry. A large
+ * bank is listed a page at a time (newest first, "Show more" adds the next page): the worker sends only the
+ * memories shown, so opening the view costs the same at 100,000 memories as at 100.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { MemoryService } from '../client/memory-client';
 import type { Conversation } from '../client/memory-protocol';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
+import { inspectorStyles } from './mr-memory-inspector.styles';
 import { pageStyles, sharedStyles } from './shared.styles';
+
+/** Memories added to the list by each "Show more" (and shown at first). */
+const PAGE_SIZE = 50;
 
 const EVENT_LABELS: Record<MemoryEvent['type'], string> = {
   ADD: 'Created',
@@ -23,109 +29,14 @@ const EVENT_LABELS: Record<MemoryEvent['type'], string> = {
 
 /** The memory inspector. */
 export class MrMemoryInspector extends LitElement {
-  static override styles = [
-    sharedStyles,
-    pageStyles,
-    css`
-      h1 {
-        margin: 0 0 0.75rem;
-        font-size: 1.4rem;
-      }
-      .filters {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem;
-        margin-bottom: 1rem;
-      }
-      .filters > div {
-        display: flex;
-        flex-direction: column;
-        min-width: 10rem;
-        flex: 1;
-      }
-      ul.memories {
-        list-style: none;
-        padding: 0;
-        margin: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.5rem;
-      }
-      ul.memories > li {
-        border: 1px solid var(--mr-border);
-        border-radius: var(--mr-radius);
-        padding: 0.6rem 0.75rem;
-        background: var(--mr-surface);
-      }
-      .text {
-        margin: 0 0 0.35rem;
-        overflow-wrap: anywhere;
-      }
-      .meta {
-        font-size: 0.8rem;
-        color: var(--mr-muted);
-      }
-      .row {
-        display: flex;
-        gap: 0.4rem;
-        flex-wrap: wrap;
-        margin-top: 0.4rem;
-      }
-      textarea {
-        width: 100%;
-        min-height: 4rem;
-      }
-      .toast {
-        display: flex;
-        align-items: center;
-        gap: 0.5rem;
-        padding: 0.5rem 0.75rem;
-        border-radius: var(--mr-radius);
-        background: var(--mr-surface-2);
-        margin-bottom: 0.75rem;
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-        font-size: 0.85rem;
-      }
-      th,
-      td {
-        text-align: left;
-        border-bottom: 1px solid var(--mr-border);
-        padding: 0.3rem;
-        vertical-align: top;
-      }
-      .history {
-        margin-top: 0.5rem;
-        overflow-x: auto;
-      }
-      .failures {
-        margin-top: 1.5rem;
-      }
-      .failures h2 {
-        font-size: 1.1rem;
-      }
-      .failure {
-        border: 1px solid var(--mr-danger);
-        border-radius: var(--mr-radius);
-        padding: 0.5rem 0.75rem;
-        margin-bottom: 0.5rem;
-      }
-      pre {
-        white-space: pre-wrap;
-        font-family: var(--mr-mono);
-        font-size: 0.8rem;
-        max-height: 8rem;
-        overflow: auto;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, pageStyles, inspectorStyles];
 
   @consume({ context: memoryContext }) private memory?: MemoryService;
 
   @state() private memories: MemoryRecord[] = [];
-  @state() private allMemories: MemoryRecord[] = [];
+  /** How many memories match the search and filters, shown or not. */
+  @state() private total = 0;
+  @state() private speakers: string[] = [];
   @state() private conversations: Conversation[] = [];
   @state() private failures: TurnFailure[] = [];
   @state() private query = '';
@@ -140,6 +51,10 @@ export class MrMemoryInspector extends LitElement {
 
   private unsubscribe?: () => void;
   private searchTimer?: ReturnType<typeof setTimeout>;
+  /** How many memories the list shows (grows by a page with each "Show more"). */
+  private wanted = PAGE_SIZE;
+  /** Counts refreshes, so an answer that arrives after a newer refresh started is dropped. */
+  private refreshes = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -159,19 +74,22 @@ export class MrMemoryInspector extends LitElement {
   async refresh(): Promise<void> {
     const memory = this.memory;
     if (!memory) return;
+    const refresh = ++this.refreshes;
     try {
-      const filter = {
-        speaker: this.speaker || undefined,
-        conversationId: this.conversationId || undefined,
-      };
-      const [filtered, all, conversations, failures] = await Promise.all([
-        memory.call('listMemories', { ...filter, query: this.query.trim() || undefined }),
-        memory.call('listMemories', {}),
+      const [page, conversations, failures] = await Promise.all([
+        memory.call('listMemories', {
+          speaker: this.speaker || undefined,
+          conversationId: this.conversationId || undefined,
+          query: this.query.trim() || undefined,
+          limit: this.wanted,
+        }),
         memory.call('listConversations', null),
         memory.call('failures', null),
       ]);
-      this.memories = filtered;
-      this.allMemories = all;
+      if (refresh !== this.refreshes) return;
+      this.memories = page.memories;
+      this.total = page.total;
+      this.speakers = page.speakers;
       this.conversations = conversations;
       this.failures = failures;
       this.error = '';
@@ -184,15 +102,13 @@ export class MrMemoryInspector extends LitElement {
   }
 
   override render() {
-    const speakers = [
-      ...new Set(this.allMemories.map((m) => m.speaker).filter((s): s is string => !!s)),
-    ].sort();
     return html`
       <section aria-labelledby="memories-heading">
         <h1 id="memories-heading" tabindex="-1">Memories</h1>
         <p class="hint">
           What the assistant remembers about you. Everything stays on this device; edit or delete anything.
         </p>
+        <mr-held-changes></mr-held-changes>
         ${
           this.toast
             ? html`<div class="toast" role="status">
@@ -215,7 +131,7 @@ export class MrMemoryInspector extends LitElement {
             <label for="speaker">Speaker</label>
             <select id="speaker" @change=${(e: Event) => this.setFilter('speaker', e)}>
               <option value="" ?selected=${this.speaker === ''}>Everyone</option>
-              ${speakers.map((s) => html`<option value=${s} ?selected=${this.speaker === s}>${s}</option>`)}
+              ${this.speakers.map((s) => html`<option value=${s} ?selected=${this.speaker === s}>${s}</option>`)}
             </select>
           </div>
           <div>
@@ -233,6 +149,13 @@ export class MrMemoryInspector extends LitElement {
         <ul class="memories">
           ${this.memories.map((m) => this.renderMemory(m))}
         </ul>
+        ${
+          this.memories.length < this.total
+            ? html`<button class="more" @click=${this.showMore}>
+                Show ${Math.min(PAGE_SIZE, this.total - this.memories.length)} more
+              </button>`
+            : nothing
+        }
       </section>
       ${this.historyId ? this.renderHistory() : nothing}
       ${this.failures.length ? this.renderFailures() : nothing}
@@ -240,10 +163,13 @@ export class MrMemoryInspector extends LitElement {
   }
 
   private countText(): string {
-    const n = this.memories.length;
+    const n = this.total;
     const filtered = this.query || this.speaker || this.conversationId;
     if (n === 0) return filtered ? 'No memories match.' : 'Nothing remembered yet.';
-    return `${n} ${n === 1 ? 'memory' : 'memories'}${filtered ? ' match' : ''}.`;
+    const count = `${formatCount(n)} ${n === 1 ? 'memory' : 'memories'}${filtered ? ' match' : ''}.`;
+    const shown = this.memories.length;
+    if (shown >= n) return count;
+    return `${count} Showing the ${this.query ? 'best' : 'newest'} ${formatCount(shown)}.`;
   }
 
   private renderMemory(m: MemoryRecord) {
@@ -280,7 +206,7 @@ export class MrMemoryInspector extends LitElement {
   }
 
   private renderHistory() {
-    const memoryText = this.allMemories.find((m) => m.id === this.historyId)?.text ?? '';
+    const memoryText = this.memories.find((m) => m.id === this.historyId)?.text ?? '';
     return html`<section class="history" aria-labelledby="history-heading">
       <h2 id="history-heading">History of “${memoryText}”</h2>
       <table>
@@ -337,13 +263,25 @@ export class MrMemoryInspector extends LitElement {
 
   private onSearch(e: Event): void {
     this.query = (e.target as HTMLInputElement).value;
+    this.wanted = PAGE_SIZE;
     clearTimeout(this.searchTimer);
     this.searchTimer = setTimeout(() => void this.refresh(), 150);
   }
 
   private setFilter(key: 'speaker' | 'conversationId', e: Event): void {
     this[key] = (e.target as HTMLSelectElement).value;
+    this.wanted = PAGE_SIZE;
     void this.refresh();
+  }
+
+  /** Adds the next page to the list and moves the focus to its first memory. */
+  private async showMore(): Promise<void> {
+    const first = this.memories.length;
+    this.wanted = first + PAGE_SIZE;
+    await this.refresh();
+    await this.updateComplete;
+    const next = this.memories[first];
+    if (next) this.renderRoot.querySelector<HTMLElement>(`[data-edit="${CSS.escape(next.id)}"]`)?.focus();
   }
 
   private async startEdit(id: string): Promise<void> {
@@ -424,6 +362,11 @@ export class MrMemoryInspector extends LitElement {
     }
     await this.refresh();
   }
+}
+
+/** A count as the page writes it: `100,000`. */
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function message(err: unknown): string {

@@ -1,12 +1,17 @@
 // <mr-settings> and <mr-onboarding> in Chromium, found by role and accessible name as the end-to-end tests find
-// them: Settings saves the user's name trimmed and refuses a bad one beside the field, and shows the app's version;
+// them: Settings saves the user's name trimmed and refuses a bad one beside the field, saves the review threshold,
+// and shows the app's version;
 // both views show the same Server URL and Model fields, with their messages as accessible descriptions. Locators
-// are the end-to-end tests' own (a name matches as a substring), so each must find exactly one element.
+// are the end-to-end tests' own (a name matches as a substring), so each must find exactly one element. Import
+// posts the file's document to a memory worker over a real MessageChannel, as the app does.
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
+import { MemoryClient, type MemoryService } from '../client/memory-client';
+import type { MemoryRpc } from '../client/memory-protocol';
+import { serveRpc } from '../client/rpc';
 import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../client/settings';
-import { modelContext, settingsContext } from './context';
+import { memoryContext, modelContext, settingsContext } from './context';
 import type { ModelService } from './model-service';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
@@ -23,15 +28,16 @@ afterEach(() => {
 /** The id of the element focused inside `element`'s shadow root. */
 const focusedId = (element: HTMLElement) => () => element.shadowRoot?.activeElement?.id;
 
-/** Renders `tag` with `settings` provided; returns the element and the settings it saves. */
+/** Renders `tag` with `settings` (and any services given) provided; returns the element and the settings it saves. */
 async function mount(
   tag: 'mr-settings' | 'mr-onboarding',
   settings: Settings,
-  models?: ModelService,
+  services: { models?: ModelService; memory?: MemoryService } = {},
 ): Promise<{ element: MrSettings | MrOnboarding; saved: Settings[] }> {
   const host = document.createElement('div');
   new ContextProvider(host, { context: settingsContext, initialValue: settings });
-  if (models) new ContextProvider(host, { context: modelContext, initialValue: models });
+  if (services.models) new ContextProvider(host, { context: modelContext, initialValue: services.models });
+  if (services.memory) new ContextProvider(host, { context: memoryContext, initialValue: services.memory });
   const saved: Settings[] = [];
   host.addEventListener('mr-settings-change', (e) => saved.push(e.detail.settings));
   const element = document.createElement(tag);
@@ -63,6 +69,29 @@ describe('<mr-settings> Your name', () => {
     await expect.element(name).toHaveAccessibleDescription(new RegExp(`use at most ${USER_NAME_MAX_LENGTH}`));
     await expect.poll(focusedId(element)).toBe('userName');
     expect(saved).toEqual([]);
+  });
+});
+
+describe('<mr-settings> review before forgetting', () => {
+  it('saves the threshold as numbers, and refuses an empty count beside its field', async () => {
+    const { element, saved } = await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
+    const count = page.getByRole('spinbutton', { name: 'forget more than this many memories' });
+    const share = page.getByRole('spinbutton', { name: 'percentage of the memories it compared' });
+    await expect.element(count).toHaveValue(5);
+    await expect.element(share).toHaveValue(50);
+    await expect.element(count).toHaveAccessibleDescription(/wait under "Review changes"/);
+    await count.fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(count).toHaveAttribute('aria-invalid', 'true');
+    await expect.element(count).toHaveAccessibleDescription(/whole number of memories from 0 to 1000/);
+    await expect.poll(focusedId(element)).toBe('reviewMaxDeletes');
+    expect(saved).toEqual([]);
+
+    await count.fill('10');
+    await share.fill('100');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.element(page.getByText('Saved.')).toBeVisible();
+    expect(saved.map((s) => [s.reviewMaxDeletes, s.reviewMaxDeletePercent])).toEqual([[10, 100]]);
   });
 });
 
@@ -110,7 +139,7 @@ describe('Server URL and Model fields', () => {
   });
 
   it('in onboarding: the same fields, and a missing model is refused beside its field', async () => {
-    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, unsupported);
+    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, { models: unsupported });
     await page.getByRole('button', { name: 'Use a local server' }).click();
     const url = page.getByRole('textbox', { name: 'Server URL' });
     const model = page.getByRole('textbox', { name: 'Model' });
@@ -127,5 +156,59 @@ describe('Server URL and Model fields', () => {
     await expect
       .poll(() => saved)
       .toMatchObject([{ provider: 'local', baseUrl: DEFAULT_SETTINGS.baseUrl, model: 'test-model' }]);
+  });
+});
+
+describe('<mr-settings> Import memories', () => {
+  /** A memory worker reached over a MessageChannel, as the app's is: what the page sends is structured-cloned. */
+  function memoryWorker(imported: unknown[]): MemoryService {
+    const { port1, port2 } = new MessageChannel();
+    port1.start();
+    port2.start();
+    serveRpc<Pick<MemoryRpc, 'importMemories'>>(port2, {
+      importMemories: ({ data }) => {
+        imported.push(data);
+        return { added: 1, skipped: 0, conflicts: [] };
+      },
+    });
+    return new MemoryClient(port1);
+  }
+
+  /** Chooses a file with `text` in the hidden file input, as the file chooser does. */
+  function choose(element: HTMLElement, name: string, text: string): void {
+    const input = element.shadowRoot?.querySelector<HTMLInputElement>('#import-file');
+    if (!input) throw new Error('no file input');
+    const files = new DataTransfer();
+    files.items.add(new File([text], name, { type: 'application/json' }));
+    input.files = files.files;
+    input.dispatchEvent(new Event('change'));
+  }
+
+  it('refuses a deeply nested file with a message that says what to do, sending nothing to the worker', async () => {
+    const imported: unknown[] = [];
+    const { element } = await mount(
+      'mr-settings',
+      { ...DEFAULT_SETTINGS, onboarded: true },
+      { memory: memoryWorker(imported) },
+    );
+    const depth = 200_000;
+    choose(element, 'deep.json', `{"memories": ${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const status = page.getByText(/deep\.json is nested more than 32 levels deep/);
+    await expect.element(status).toBeVisible();
+    await expect.element(status).toHaveTextContent(/Choose a file made with Export memories/);
+    await expect.element(page.getByText(/postMessage|call stack/)).not.toBeInTheDocument();
+    expect(imported).toEqual([]);
+  });
+
+  it('still imports a file nested as deep as an export is', async () => {
+    const imported: unknown[] = [];
+    const { element } = await mount(
+      'mr-settings',
+      { ...DEFAULT_SETTINGS, onboarded: true },
+      { memory: memoryWorker(imported) },
+    );
+    choose(element, 'plain.json', '[{"text": "Ana likes tea", "tags": [["a", ["b"]]]}]');
+    await expect.element(page.getByText(/Imported 1 memories/)).toBeVisible();
+    expect(imported).toEqual([[{ text: 'Ana likes tea', tags: [['a', ['b']]] }]]);
   });
 });

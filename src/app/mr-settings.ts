@@ -1,13 +1,15 @@
 /**
  * `<mr-settings>`: provider (On-device / Local server with Server URL and Model), a model per role, the embedding
- * model, the user's name (the speaker of their memories), memory on/off, Export memories / Import memories,
- * storage usage, Clear all data (with confirmation) and the app's version.
+ * model, the user's name (the speaker of their memories), memory on/off, when a pass that forgets many memories
+ * waits for review, Export memories / Import memories, storage usage, Clear all data (with confirmation) and the
+ * app's version.
  * Values are validated on Save; an invalid field is marked and its message says what to enter instead.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
+import { parseImportFile } from '../client/import-file';
 import type { MemoryService } from '../client/memory-client';
 import {
   DEFAULT_SPEAKER,
@@ -21,6 +23,7 @@ import { memoryContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields, textField } from './form-fields';
 import type { ModelService } from './model-service';
+import { reviewFields } from './review-settings';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { version } from '../../package.json';
 
@@ -230,6 +233,7 @@ export class MrSettings extends LitElement {
           />
           <label for="memoryEnabled">Remember things from my messages</label>
         </div>
+        ${reviewFields({ settings: s, error: err, onChange: (change) => this.set(change) })}
         <div class="row">
           <button type="submit" class="primary">Save</button>
           <span role="status">${this.status}</span>
@@ -328,9 +332,9 @@ export class MrSettings extends LitElement {
     if (!file || !this.memory) return;
     let data: unknown;
     try {
-      data = JSON.parse(await file.text());
-    } catch {
-      this.dataStatus = `Import failed: ${file.name} is not JSON. Choose a file made with Export memories.`;
+      data = parseImportFile(file.name, await file.text());
+    } catch (err) {
+      this.dataStatus = `Import failed: ${message(err)}`;
       return;
     }
     try {

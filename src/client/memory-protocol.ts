@@ -5,17 +5,18 @@
  */
 import type {
   AppliedBatch,
+  AppliedOp,
   ImportReport,
   MemoryEvent,
   MemoryExport,
   MemoryFilter,
-  MemoryRecord,
+  MemoryPage,
   TurnFailure,
 } from '../core/types';
 import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../store/conversations-store';
 import type { Settings } from './settings';
 
-export type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory };
+export type { Conversation, MemoryPage, MemoryPassInfo, StoredMessage, UsedMemory };
 
 /** What a reply reports while it is produced. */
 export type ReplyProgress =
@@ -36,6 +37,22 @@ export interface ModelLoadProgress {
 /** Lists memories: a store filter plus an optional search text (ranked by the store's hybrid search). */
 export interface ListMemoriesParams extends MemoryFilter {
   query?: string;
+  /**
+   * Most memories to return, newest first (best first for a search), default 50. The result's `total` says how many
+   * match in all (for a search, how many it found: at most 200); its `speakers` are those of all live memories.
+   */
+  limit?: number;
+}
+
+/** A memory pass held for review, as the Memories view lists it: its turn, why, and the changes it would make. */
+export interface HeldChange {
+  turnId: string;
+  conversationId?: string;
+  /** The turn's text. */
+  text: string;
+  turnTime: number;
+  reason: string;
+  operations: AppliedOp[];
 }
 
 /** Every method of the memory worker. */
@@ -54,7 +71,7 @@ export type MemoryRpc = {
   };
   /** Produces the reply to `userMessageId` again, replacing the previous reply. */
   retryReply: { params: { assistantMessageId: string }; result: StoredMessage; progress: ReplyProgress };
-  listMemories: { params: ListMemoriesParams; result: MemoryRecord[] };
+  listMemories: { params: ListMemoriesParams; result: MemoryPage };
   editMemory: { params: { id: string; text: string }; result: AppliedBatch };
   deleteMemory: { params: { id: string }; result: AppliedBatch };
   /** Reverses a batch; with `messageId`, also marks that turn's memory events as undone. */
@@ -62,6 +79,12 @@ export type MemoryRpc = {
   history: { params: { memoryId?: string }; result: MemoryEvent[] };
   failures: { params: null; result: TurnFailure[] };
   retryFailure: { params: { turnId: string }; result: MemoryPassInfo };
+  /** Memory passes held for review (they would delete more than the review threshold allows), oldest first. */
+  heldChanges: { params: null; result: HeldChange[] };
+  /** Applies a held pass, re-checking every memory it changes; a memory changed since fails it (with Retry). */
+  applyHeld: { params: { turnId: string }; result: MemoryPassInfo };
+  /** Discards a held pass: nothing is changed and the turn counts as processed. */
+  discardHeld: { params: { turnId: string }; result: MemoryPassInfo };
   exportMemories: { params: null; result: MemoryExport };
   importMemories: { params: { data: unknown }; result: ImportReport };
   /** Deletes every memory, event, failure, conversation and message. */

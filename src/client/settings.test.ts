@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SETTINGS,
+  REVIEW_MAX_DELETES_LIMIT,
   SETTINGS_KEY,
   SettingsError,
   USER_NAME_MAX_LENGTH,
   loadSettings,
+  reviewThreshold,
   saveSettings,
   settingsFromUrl,
   userSpeaker,
@@ -135,5 +137,37 @@ describe('the user name', () => {
     const { userName: _omitted, ...older } = { ...DEFAULT_SETTINGS, provider: 'local' as const, model: 'm' };
     storage.setItem(SETTINGS_KEY, JSON.stringify(older));
     expect(loadSettings(storage)).toEqual({ ...older, userName: '' });
+  });
+});
+
+describe('the review threshold', () => {
+  it('holds passes deleting more than 5 memories or more than half of those compared, by default', () => {
+    expect(reviewThreshold(DEFAULT_SETTINGS)).toEqual({ maxDeletes: 5, maxShare: 0.5 });
+    expect(reviewThreshold({ reviewMaxDeletes: 0, reviewMaxDeletePercent: 100 })).toEqual({
+      maxDeletes: 0,
+      maxShare: 1,
+    });
+  });
+
+  it('refuses counts and percentages that are not whole numbers in range, naming the field', () => {
+    for (const [field, value] of [
+      ['reviewMaxDeletes', -1],
+      ['reviewMaxDeletes', 2.5],
+      ['reviewMaxDeletes', Number.NaN],
+      ['reviewMaxDeletes', REVIEW_MAX_DELETES_LIMIT + 1],
+      ['reviewMaxDeletePercent', 101],
+      ['reviewMaxDeletePercent', -5],
+    ] as const) {
+      expect(() => validateSettings({ ...DEFAULT_SETTINGS, [field]: value })).toThrow(
+        expect.objectContaining({ field, code: 'settings-invalid' }),
+      );
+    }
+  });
+
+  it('takes the defaults for settings stored before the fields existed', () => {
+    const storage = memoryStorage();
+    const { reviewMaxDeletes: _a, reviewMaxDeletePercent: _b, ...older } = DEFAULT_SETTINGS;
+    storage.setItem(SETTINGS_KEY, JSON.stringify(older));
+    expect(loadSettings(storage)).toEqual(DEFAULT_SETTINGS);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The app's settings: which provider answers (WebLLM on this device or an OpenAI-compatible server on this machine),
- * which models serve each role, the embedding model, whether memory is on and the user's name (the speaker of the
- * memories their messages produce). Settings are validated whenever they are read (from storage, from a shared
+ * which models serve each role, the embedding model, whether memory is on, the user's name (the speaker of the
+ * memories their messages produce) and when a memory pass that deletes many memories waits for review. Settings are validated whenever they are read (from storage, from a shared
  * link's URL parameters, from the settings form), so a bad value produces a message saying what to fix and never a
  * half-applied setup. A local server must really be local: user text may only ever travel to this machine.
  */
 import { z } from 'zod';
 import { AppError } from '../core/errors';
+import { DEFAULT_REVIEW_THRESHOLD, type ReviewThreshold } from '../core/review-guard';
 
 /** `on-device` runs WebLLM on the GPU; `local` talks to an OpenAI-compatible server on localhost. */
 export type Provider = 'on-device' | 'local';
@@ -113,6 +114,9 @@ export function userSpeaker(settings: Pick<Settings, 'userName'>): string {
 
 const modelField = z.string().max(200);
 
+/** Most deletions the review threshold can be set to. */
+export const REVIEW_MAX_DELETES_LIMIT = 1000;
+
 /** The stored settings document. Empty model strings mean "use the default". */
 export const settingsSchema = z.object({
   version: z.literal(1),
@@ -130,6 +134,10 @@ export const settingsSchema = z.object({
   memoryEnabled: z.boolean(),
   /** The user's name, the speaker of their turns' memories; empty = `User`. Checked by `validateUserName`. */
   userName: z.string(),
+  /** A memory pass deleting more memories than this waits for review (`ReviewThreshold.maxDeletes`). */
+  reviewMaxDeletes: z.number(),
+  /** …or deleting more than this percentage of the memories it compared (`ReviewThreshold.maxShare` × 100). */
+  reviewMaxDeletePercent: z.number(),
   /** True once the user finished onboarding (or a shared link configured the app). */
   onboarded: z.boolean(),
 });
@@ -149,11 +157,31 @@ export const DEFAULT_SETTINGS: Settings = {
   embeddingModel: '',
   memoryEnabled: true,
   userName: '',
+  reviewMaxDeletes: DEFAULT_REVIEW_THRESHOLD.maxDeletes,
+  reviewMaxDeletePercent: DEFAULT_REVIEW_THRESHOLD.maxShare * 100,
   onboarded: false,
 };
 
+/** Checks the review threshold fields (before the schema, so a count left empty, NaN, is reported on its field). */
+function validateReviewThreshold(input: Pick<Settings, 'reviewMaxDeletes' | 'reviewMaxDeletePercent'>): void {
+  const whole = (n: number, max: number) => Number.isInteger(n) && n >= 0 && n <= max;
+  if (!whole(input.reviewMaxDeletes, REVIEW_MAX_DELETES_LIMIT)) {
+    throw new SettingsError(
+      'reviewMaxDeletes',
+      `Enter a whole number of memories from 0 to ${REVIEW_MAX_DELETES_LIMIT} (0: review every deletion).`,
+    );
+  }
+  if (!whole(input.reviewMaxDeletePercent, 100)) {
+    throw new SettingsError(
+      'reviewMaxDeletePercent',
+      'Enter a whole percentage from 0 to 100 (100: never hold a pass for the share it deletes).',
+    );
+  }
+}
+
 /** Validates a complete settings object for use; throws `SettingsError` naming the field to fix. */
 export function validateSettings(input: Settings): Settings {
+  validateReviewThreshold(input);
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success)
     throw new SettingsError('settings', 'These settings are malformed; reset them in Settings.');
@@ -166,6 +194,13 @@ export function validateSettings(input: Settings): Settings {
   if (s.managerModel) s.managerModel = validateModelName(s.managerModel, 'managerModel');
   if (s.answerModel) s.answerModel = validateModelName(s.answerModel, 'answerModel');
   return s;
+}
+
+/** The review threshold the settings choose, for the Memory Manager. */
+export function reviewThreshold(
+  settings: Pick<Settings, 'reviewMaxDeletes' | 'reviewMaxDeletePercent'>,
+): ReviewThreshold {
+  return { maxDeletes: settings.reviewMaxDeletes, maxShare: settings.reviewMaxDeletePercent / 100 };
 }
 
 /**

@@ -36,6 +36,33 @@ export class UndoConflictError extends AppError {
   }
 }
 
+/** A memory an UPDATE or DELETE was decided against, and what it holds now. */
+export interface StaleMemory {
+  memoryId: string;
+  /** The text the operation was shown. */
+  expected: string;
+  /** Its text now; `null` when it was deleted or no longer exists. */
+  current: string | null;
+}
+
+/**
+ * A batch's UPDATE or DELETE was decided against a memory that changed since (another tab, the user's own edit, or
+ * another pass); nothing in the batch was applied. `stale` names every such memory.
+ */
+export class StaleMemoryError extends AppError {
+  readonly stale: StaleMemory[];
+  constructor(stale: StaleMemory[], message?: string) {
+    super(
+      'memory-changed',
+      message ??
+        `${stale.length === 1 ? 'A memory' : `${stale.length} memories`} this batch would change ` +
+          `changed after the operations were decided (${stale.map((s) => `"${s.memoryId}"`).join(', ')}); ` +
+          'nothing in this batch was applied. Decide again with their current text.',
+    );
+    this.stale = stale;
+  }
+}
+
 /** No batch with that id exists (or it was already undone). */
 export class NotFoundError extends AppError {
   constructor(message: string) {

@@ -617,7 +617,7 @@ describe('resolveOperations', () => {
       scope,
       earlier,
     );
-    expect(r.ops).toEqual([{ op: 'UPDATE', id: 'm-b', text: 'B2' }]);
+    expect(r.ops).toEqual([{ op: 'UPDATE', id: 'm-b', text: 'B2', expected: { text: 'B' } }]);
     expect(r.rejected.map((x) => x.reason)).toEqual([
       'conflicting operations on memory 0',
       'conflicting operations on memory 0',
@@ -637,6 +637,9 @@ describe('resolveOperations', () => {
       shown,
       scope,
     );
-    expect(r).toEqual({ ops: [{ op: 'UPDATE', id: 'm-b', text: 'B2' }], rejected: [] });
+    expect(r).toEqual({
+      ops: [{ op: 'UPDATE', id: 'm-b', text: 'B2', expected: { text: 'B' } }],
+      rejected: [],
+    });
   });
 });

@@ -6,8 +6,14 @@
  * facts too many for one decision prompt are decided in groups; either way the turn is still one batch. A failure
  * (model error, output invalid after one repair, a batch the store refuses) applies nothing and is recorded with
  * the raw output so the turn can be retried; an abort records nothing. Re-processing a turn that was applied
- * changes nothing.
+ * changes nothing. Every outcome ends the turn's pass journal entry (see `MemoryStore.putPass`), if it has one:
+ * the batch or the failure removes it in the same write. Every UPDATE and DELETE carries the text it was decided
+ * against: when the store finds that a memory changed meanwhile, the turn is decided once more with the current
+ * memories (see concurrency.ts). With a `review` threshold, a pass that would delete too many memories is not
+ * applied but held in the pass journal for the user's review (see review-guard.ts and held-pass.ts).
  */
+import { embedAndApply } from './apply-batch';
+import { changedAgainError, editedByUser } from './concurrency';
 import {
   isAbortError,
   throwIfAborted,
@@ -15,9 +21,13 @@ import {
   type ErrorData,
   ModelOutputError,
   PromptTooLargeError,
+  StaleMemoryError,
+  type StaleMemory,
 } from './errors';
+import { newId } from './ids';
 import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
 import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
+import { previewOps, reviewReason, type ReviewThreshold } from './review-guard';
 import { completeStructured } from './structured-output';
 import {
   DEFAULT_CONTEXT_WINDOW,
@@ -83,6 +93,8 @@ export interface MemoryManagerOptions {
   temperature?: number;
   /** IANA time zone the prompts show times in. Default `UTC`. */
   timeZone?: string;
+  /** Holds a pass that deletes more than this allows for the user's review. Default: none, every pass applies. */
+  review?: ReviewThreshold;
 }
 
 /** One turn to process. `time` is epoch milliseconds. */
@@ -110,20 +122,34 @@ export interface RejectedOperation {
   reason: string;
 }
 
-/** What processing one turn did. */
+/**
+ * What processing one turn did. A `held` pass applied nothing: `operations` are the changes it would make and
+ * `reason` says why they wait for the user's review (the pass journal keeps them).
+ */
 export interface ProcessTurnResult {
-  status: 'applied' | 'failed' | 'skipped';
+  status: 'applied' | 'failed' | 'skipped' | 'held';
   facts: string[];
   batchId?: string;
   operations: AppliedOp[];
   rejected: RejectedOperation[];
   error?: ErrorData;
+  reason?: string;
 }
+
+/** The part of the result that applying (or holding) the decided operations produces. */
+type Committed = Pick<ProcessTurnResult, 'status' | 'batchId' | 'operations' | 'reason'>;
 
 /** Facts decided in one call, with the memories retrieved for them. */
 interface FactGroup {
   facts: string[];
   related: MemoryRecord[];
+}
+
+/** The operations decided for a turn, what was rejected, and how many distinct memories the decision was shown. */
+interface TurnDecision {
+  ops: StoreOp[];
+  rejected: RejectedOperation[];
+  shown: number;
 }
 
 /** Failure of one stage, with the raw model output when there was one. */
@@ -151,6 +177,7 @@ export class MemoryManager {
   private readonly reservedOutput: number;
   private readonly temperature: number;
   private readonly timeZone?: string;
+  private readonly review?: ReviewThreshold;
   private readonly counter: TokenCounter;
 
   constructor(options: MemoryManagerOptions) {
@@ -168,6 +195,7 @@ export class MemoryManager {
     );
     this.temperature = options.temperature ?? 0;
     this.timeZone = options.timeZone;
+    this.review = options.review;
     this.counter = new TokenCounter(options.model);
   }
 
@@ -181,6 +209,7 @@ export class MemoryManager {
     const existing = await this.store.findTurn(turn.turnId);
     if (existing) {
       await this.store.clearFailure(turn.turnId);
+      await this.store.clearPass(turn.turnId);
       return { status: 'skipped', facts: [], batchId: existing.batchId, operations: [], rejected: [] };
     }
     const bytes = new TextEncoder().encode(turn.text).length;
@@ -189,33 +218,30 @@ export class MemoryManager {
       const error = new PromptTooLargeError(
         `This message is ${mb(bytes)}; the Memory Manager reads at most ${mb(MAX_TURN_TEXT_BYTES)} per message, so nothing was remembered from it. Send it in smaller parts to have it remembered.`,
       );
+      await this.store.clearPass(turn.turnId);
       return { status: 'failed', facts: [], operations: [], rejected: [], error: toErrorData(error) };
     }
     let facts: string[] = [];
     try {
       opts.onStage?.('extract');
       facts = await this.extract(turn, signal);
-      opts.onStage?.('retrieve');
-      const groups: FactGroup[] = [];
-      for (const group of facts.length > 0 ? await this.groupFacts(turn, facts) : []) {
-        groups.push({ facts: group, related: await this.retrieve(turn, group, signal) });
+      let decision = await this.decideTurn(turn, facts, opts, new Set());
+      let committed: Committed;
+      try {
+        committed = await this.commit(turn, decision, opts);
+      } catch (err) {
+        const stale = staleOf(err);
+        if (!stale) throw err;
+        // Memories changed after they were shown (another tab, the user, an undo): decide once more with their
+        // current text. What the user edited meanwhile keeps the user's text.
+        decision = await this.decideTurn(turn, facts, opts, await editedByUser(this.store, stale));
+        committed = await this.commit(turn, decision, opts).catch((again: unknown) => {
+          const staleAgain = staleOf(again);
+          throw staleAgain ? new StageFailure('apply', changedAgainError(staleAgain)) : again;
+        });
       }
-      let ops: StoreOp[] = [];
-      let rejected: RejectedOperation[] = [];
-      if (groups.length > 0) {
-        opts.onStage?.('decide');
-        ({ ops, rejected } = await this.decide(turn, groups, signal));
-      }
-      opts.onStage?.('apply');
-      const applied = await this.apply(turn, ops, signal);
       await this.store.clearFailure(turn.turnId);
-      return {
-        status: applied.duplicate ? 'skipped' : 'applied',
-        facts,
-        batchId: applied.batchId,
-        operations: applied.duplicate ? [] : applied.applied,
-        rejected,
-      };
+      return { ...committed, facts, rejected: decision.rejected };
     } catch (err) {
       const failure = err instanceof StageFailure ? err : new StageFailure('apply', err);
       if (isAbortError(failure.original)) throw failure.original;
@@ -224,6 +250,26 @@ export class MemoryManager {
       await this.recordFailure(turn, failure, error);
       return { status: 'failed', facts, operations: [], rejected: [], error };
     }
+  }
+
+  /**
+   * Retrieves the related memories of the turn's facts and decides their operations; UPDATEs and DELETEs of the
+   * memories in `keep` are rejected (the user edited them after an earlier decision was shown their old text).
+   */
+  private async decideTurn(
+    turn: TurnInput,
+    facts: string[],
+    opts: ProcessTurnOptions,
+    keep: ReadonlySet<string>,
+  ): Promise<TurnDecision> {
+    opts.onStage?.('retrieve');
+    const groups: FactGroup[] = [];
+    for (const group of facts.length > 0 ? await this.groupFacts(turn, facts) : []) {
+      groups.push({ facts: group, related: await this.retrieve(turn, group, opts.signal) });
+    }
+    if (groups.length === 0) return { ops: [], rejected: [], shown: 0 };
+    opts.onStage?.('decide');
+    return this.decide(turn, groups, opts.signal, keep);
   }
 
   /**
@@ -433,9 +479,11 @@ export class MemoryManager {
     turn: TurnInput,
     groups: readonly FactGroup[],
     signal: AbortSignal | undefined,
-  ): Promise<{ ops: StoreOp[]; rejected: RejectedOperation[] }> {
+    keep: ReadonlySet<string>,
+  ): Promise<TurnDecision> {
     const ops: StoreOp[] = [];
     const rejected: RejectedOperation[] = [];
+    const seen = new Set<string>();
     for (const group of groups) {
       let shown: MemoryRecord[];
       let decided: DecidedOperation[];
@@ -452,39 +500,43 @@ export class MemoryManager {
       } catch (err) {
         throw new StageFailure('decide', err);
       }
-      const resolved = resolveOperations(decided, shown, turn, ops);
+      for (const memory of shown) seen.add(memory.id);
+      const resolved = resolveOperations(decided, shown, turn, ops, keep);
       ops.push(...resolved.ops);
       rejected.push(...resolved.rejected);
     }
-    return { ops, rejected };
+    return { ops, rejected, shown: seen.size };
   }
 
-  private async apply(turn: TurnInput, ops: StoreOp[], signal: AbortSignal | undefined) {
+  /** Applies the decided operations as one batch, or holds them for review when they delete too much. */
+  private async commit(
+    turn: TurnInput,
+    decision: TurnDecision,
+    opts: ProcessTurnOptions,
+  ): Promise<Committed> {
+    opts.onStage?.('apply');
+    const base = {
+      turnId: turn.turnId,
+      conversationId: turn.conversationId,
+      speaker: turn.speaker,
+      modelId: this.model.id,
+    };
     try {
-      const texts = [...new Set(ops.flatMap((op) => (op.op === 'DELETE' ? [] : [op.text])))];
-      const vectors =
-        this.embedder && texts.length > 0
-          ? await this.embedder.embed(texts, 'passage', { signal })
-          : undefined;
-      throwIfAborted(signal);
-      return await this.store.apply(
-        {
-          turnId: turn.turnId,
-          conversationId: turn.conversationId,
-          speaker: turn.speaker,
-          modelId: this.model.id,
-          time: turn.time,
-          ops,
-          embeddings:
-            this.embedder && vectors
-              ? {
-                  embedderId: this.embedder.id,
-                  vectors: texts.map((text, i) => ({ text, vector: vectors[i]! })),
-                }
-              : undefined,
-        },
-        { signal },
-      );
+      const reason = this.review && reviewReason(decision.ops, decision.shown, this.review);
+      if (reason) {
+        // ADDs get their ids now, so the review shows the same changes Apply makes.
+        const ops = decision.ops.map((op) => (op.op === 'ADD' ? { ...op, id: op.id ?? newId() } : op));
+        const held = { state: 'held', ...base, text: turn.text, turnTime: turn.time, ops, reason } as const;
+        await this.store.putPass({ ...held, heldAt: Date.now() });
+        return { status: 'held', operations: previewOps(ops), reason };
+      }
+      const batch = { ...base, time: turn.time, ops: decision.ops };
+      const applied = await embedAndApply(this.store, this.embedder, batch, opts.signal);
+      return {
+        status: applied.duplicate ? 'skipped' : 'applied',
+        batchId: applied.batchId,
+        operations: applied.duplicate ? [] : applied.applied,
+      };
     } catch (err) {
       throw new StageFailure('apply', err);
     }
@@ -509,19 +561,28 @@ export class MemoryManager {
   }
 }
 
+/** The stale memories of a failed apply, when the store refused the batch for them. */
+function staleOf(err: unknown): StaleMemory[] | undefined {
+  const original = err instanceof StageFailure ? err.original : err;
+  return original instanceof StaleMemoryError ? original.stale : undefined;
+}
+
 /**
  * Maps the model's operations (aliases) back to store operations and rejects the invalid ones: unknown alias,
  * ADD/UPDATE without text, DELETE/UPDATE/NOOP without id, several changes to one memory (all of them are rejected,
  * since the model contradicted itself), and ADDs that repeat a shown memory or an earlier ADD. An UPDATE that
  * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing. `earlier` holds the operations
  * already planned for the same turn (by earlier groups of facts): a change to a memory they change is rejected
- * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD.
+ * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD. A change
+ * to a memory in `keep` (ids the user edited after an earlier decision was shown them) is rejected. Every UPDATE
+ * and DELETE carries the text it was decided against as `expected`, so the store refuses it if that changed.
  */
 export function resolveOperations(
   decided: readonly DecidedOperation[],
   shown: readonly MemoryRecord[],
   turn: Pick<TurnInput, 'speaker' | 'conversationId'>,
   earlier: readonly StoreOp[] = [],
+  keep: ReadonlySet<string> = new Set(),
 ): { ops: StoreOp[]; rejected: RejectedOperation[] } {
   const rejected: RejectedOperation[] = [];
   const changedEarlier = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [] : [op.id])));
@@ -573,19 +634,26 @@ export function resolveOperations(
       reject(`conflicting operations on memory ${alias}`);
       continue;
     }
+    const expected = { text: memory.text };
     let op: StoreOp;
     if (d.op === 'DELETE') {
-      op = { op: 'DELETE', id: memory.id };
+      op = { op: 'DELETE', id: memory.id, expected };
     } else if (text === undefined) {
       reject('UPDATE without text');
       continue;
     } else if (text === memory.text) {
       continue;
     } else {
-      op = { op: 'UPDATE', id: memory.id, text };
+      op = { op: 'UPDATE', id: memory.id, text, expected };
     }
     if (changedEarlier.has(memory.id)) {
       reject(`${d.op} of memory ${alias}, which an earlier group of this turn's facts already changed`);
+      continue;
+    }
+    if (keep.has(memory.id)) {
+      reject(
+        `${d.op} of memory ${alias}, which the user edited while this turn was processed; their edit is kept`,
+      );
       continue;
     }
     ops.push(op);

@@ -86,11 +86,23 @@ export interface MemoryRecord {
   deletedAt?: number;
 }
 
-/** Operations the store applies. NOOP never reaches the store: it changes nothing. */
+/**
+ * What an UPDATE or DELETE was decided against: the text the memory had when it was shown. The store refuses the
+ * batch with `StaleMemoryError` when the memory no longer has that text (or was deleted) when it is applied.
+ */
+export interface ExpectedMemory {
+  text: string;
+}
+
+/**
+ * Operations the store applies. NOOP never reaches the store: it changes nothing. An UPDATE or DELETE with
+ * `expected` applies only if the memory is still live with that text (optimistic concurrency); without it, it
+ * applies whatever the memory holds now (a user's own edit).
+ */
 export type StoreOp =
   | { op: 'ADD'; text: string; id?: string; speaker?: string; conversationId?: string }
-  | { op: 'UPDATE'; id: string; text: string }
-  | { op: 'DELETE'; id: string };
+  | { op: 'UPDATE'; id: string; text: string; expected?: ExpectedMemory }
+  | { op: 'DELETE'; id: string; expected?: ExpectedMemory };
 
 /** The operations of one turn, applied all-or-nothing. */
 export interface MemoryOpBatch {
@@ -168,12 +180,61 @@ export interface TurnFailure {
   attempts: number;
 }
 
+/** The turn a Memory Manager pass works on: everything needed to run it again. */
+export interface PassTurn {
+  turnId: string;
+  conversationId?: string;
+  speaker?: string;
+  text: string;
+  turnTime: number;
+}
+
+/**
+ * A pass that started and has not ended (its journal entry, written before it runs): still running, or interrupted
+ * by a closed tab or a crash. Applying the turn's batch or recording its failure removes it in the same write.
+ */
+export interface PendingPass extends PassTurn {
+  state: 'pending';
+  /** When the pass was started (epoch ms). */
+  startedAt: number;
+  /** How often it was resumed after an interruption; an interrupted pass is resumed automatically once. */
+  resumes: number;
+}
+
+/** A pass held for the user's review (it would delete more memories than the review threshold allows). */
+export interface HeldPass extends PassTurn {
+  state: 'held';
+  /** The batch the pass would apply; its UPDATEs and DELETEs carry `expected`, so applying it re-checks them. */
+  ops: StoreOp[];
+  /** The model that decided the operations. */
+  modelId?: string;
+  /** Why the pass was held, for people. */
+  reason: string;
+  /** When it was held (epoch ms). */
+  heldAt: number;
+}
+
+/** A pass journal entry. */
+export type PassRecord = PendingPass | HeldPass;
+
 /** Which memories a query may see. */
 export interface MemoryFilter {
   speaker?: string;
   conversationId?: string;
   /** Include tombstones (deleted memories). Default false. */
   includeDeleted?: boolean;
+}
+
+/** Which memories `MemoryStore.page` returns: those a filter lets through, at most `limit` from the newest. */
+export interface PageQuery extends MemoryFilter {
+  limit: number;
+}
+
+/** The newest memories matching a filter, how many match in all, and every live memory's speaker (sorted). */
+export interface MemoryPage {
+  memories: MemoryRecord[];
+  total: number;
+  speakers: string[];
 }
 
 /** A hybrid search: lexical over `text`, plus dense when `vector` (from the embedder `embedderId`) is given. */
@@ -219,6 +280,11 @@ export interface MemoryStore {
   get(id: string): Promise<MemoryRecord | undefined>;
   /** Live memories (tombstones only with `includeDeleted`), oldest first. */
   list(filter?: MemoryFilter): Promise<MemoryRecord[]>;
+  /**
+   * The `limit` newest memories `list(query)` would return (newest first), how many it would return in all, and the
+   * speakers of all live memories, sorted: a view of a large bank without copying all of it.
+   */
+  page(query: PageQuery): Promise<MemoryPage>;
   /** Audit events, oldest first; for one memory when `memoryId` is given. */
   history(memoryId?: string): Promise<MemoryEvent[]>;
   /** The batch that applied `turnId`, if it was applied and not undone. */
@@ -235,9 +301,18 @@ export interface MemoryStore {
   failures(): Promise<TurnFailure[]>;
   /** Forgets a failure once its turn was processed. */
   clearFailure(turnId: string): Promise<void>;
+  /**
+   * Records (or replaces) a turn's pass journal entry. `apply` of a batch with that `turnId` (a duplicate too) and
+   * `recordFailure` for that turn remove it in the same write, so a pass is never both finished and pending.
+   */
+  putPass(pass: PassRecord): Promise<void>;
+  /** Passes that started and have not ended (running, interrupted or held for review), oldest turn first. */
+  passes(): Promise<PassRecord[]>;
+  /** Removes a turn's pass journal entry (a pass that ended without a batch or a failure). */
+  clearPass(turnId: string): Promise<void>;
   export(): Promise<MemoryExport>;
   /** Validates everything first; a bad document throws `ImportError` and changes nothing. */
   import(data: unknown): Promise<ImportReport>;
-  /** Deletes every memory, event, embedding and failure. */
+  /** Deletes every memory, event, embedding, failure and pass journal entry. */
   clear(): Promise<void>;
 }

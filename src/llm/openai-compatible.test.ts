@@ -17,6 +17,7 @@ import {
   OpenAICompatibleChatModel,
   type OpenAICompatibleOptions,
 } from './openai-compatible';
+import { ReplyDeadlineError, ReplyTooLongError } from './reply-limits';
 
 const server = useTestServer();
 
@@ -463,6 +464,126 @@ describe('OpenAICompatibleChatModel.stream', () => {
       maxRetries: 0,
     });
     await expect(collect(m.stream(hello))).rejects.toBeInstanceOf(ServerUnreachableError);
+  });
+});
+
+/** Streams `stream` to its end; returns the texts seen and what it threw. */
+async function drain(stream: AsyncIterable<ChatDelta>): Promise<{ seen: string[]; error: unknown }> {
+  const seen: string[] = [];
+  try {
+    for await (const d of stream) if (d.text) seen.push(d.text);
+  } catch (error) {
+    return { seen, error };
+  }
+  return { seen, error: undefined };
+}
+
+describe('OpenAICompatibleChatModel reply deadline', () => {
+  it('ends a stream that keep-alive comments hold open, with ReplyDeadlineError keeping the partial text', async () => {
+    server.setHandler(() => ({ kind: 'keep-alive', partialText: 'The answer is', intervalMs: 20 }));
+    // The keep-alives come well within timeoutMs, so only the overall deadline can end the reply.
+    const { seen, error } = await drain(model({ timeoutMs: 200, replyDeadlineMs: 800 }).stream(hello));
+    expect(error).toBeInstanceOf(ReplyDeadlineError);
+    expect(error).toMatchObject({ code: 'reply-deadline', deadlineMs: 800, partialText: 'The answer is' });
+    expect((error as Error).message).toMatch(
+      /did not finish within 0\.8 s, so it was stopped \(what had arrived is kept\)/,
+    );
+    expect(seen.join('')).toBe('The answer is');
+    expect(server.requests).toHaveLength(1);
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('ends a non-streaming reply whose body trickles forever', async () => {
+    server.setHandler(() => ({ kind: 'keep-alive', intervalMs: 20 }));
+    const error = await model({ timeoutMs: 10_000, replyDeadlineMs: 400 })
+      .complete(hello)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplyDeadlineError);
+    expect(error).toMatchObject({ code: 'reply-deadline', partialText: '' });
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('counts retries and their backoff against the same deadline', async () => {
+    server.setHandler(() => ({ kind: 'error', status: 503, headers: { 'retry-after': '30' } }));
+    const error = await model({ maxRetries: 5, replyDeadlineMs: 400 })
+      .complete(hello)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplyDeadlineError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('still reports a stop by the caller as an abort, not as the deadline', async () => {
+    server.setHandler(() => ({ kind: 'keep-alive', partialText: 'thinking', intervalMs: 20 }));
+    const ctl = new AbortController();
+    const stream = model({ replyDeadlineMs: 60_000 }).stream(hello, { signal: ctl.signal });
+    const { error } = await drain(
+      (async function* () {
+        for await (const d of stream) {
+          ctl.abort();
+          yield d;
+        }
+      })(),
+    );
+    expect(isAbortError(error)).toBe(true);
+  });
+});
+
+describe('OpenAICompatibleChatModel reply length cap', () => {
+  it('cuts a stream that ignores max_tokens at 8 characters per requested token, keeping the text up to there', async () => {
+    server.setHandler(() => ({
+      kind: 'ignore-max-tokens',
+      text: 'Memories used:\n**Answer:** ',
+      filler: 'on and ',
+    }));
+    const { seen, error } = await drain(model().stream({ ...hello, maxTokens: 50 }));
+    expect(error).toBeInstanceOf(ReplyTooLongError);
+    expect(error).toMatchObject({ code: 'reply-too-long', limit: 400 });
+    expect((error as ReplyTooLongError).partialText).toBe(seen.join(''));
+    expect(seen.join('')).toHaveLength(400);
+    expect(seen.join('')).toMatch(/^Memories used:\n\*\*Answer:\*\* on and on/);
+    expect((error as Error).message).toMatch(
+      /ran past 400 characters.*ignore the reply length limit \(max_tokens\)/,
+    );
+    expect(server.requests).toHaveLength(1);
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('takes maxReplyChars when given, and the context window when the request sets no max_tokens', async () => {
+    server.setHandler(() => ({ kind: 'ignore-max-tokens', filler: 'x ' }));
+    const fixed = await drain(model({ maxReplyChars: 100 }).stream({ ...hello, maxTokens: 50 }));
+    expect(fixed.error).toMatchObject({ limit: 100 });
+    expect(fixed.seen.join('')).toHaveLength(100);
+    const byWindow = await drain(model({ contextWindow: 30 }).stream(hello));
+    expect(byWindow.error).toMatchObject({ limit: 240 });
+  });
+
+  it('refuses a non-streaming reply past the cap, and one sent as JSON to a stream request', async () => {
+    server.setHandler(() => ({ kind: 'ignore-max-tokens', text: 'Start: ', filler: 'and on ' }));
+    const error = await model()
+      .complete({ ...hello, maxTokens: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplyTooLongError);
+    expect((error as ReplyTooLongError).partialText).toBe(`Start: ${'and on '.repeat(20)}`.slice(0, 80));
+
+    const json = 'x'.repeat(100);
+    const fetchJson: typeof fetch = async () =>
+      new Response(JSON.stringify({ choices: [{ message: { content: json }, finish_reason: 'stop' }] }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    const streamed = await drain(model({ fetch: fetchJson }).stream({ ...hello, maxTokens: 5 }));
+    expect(streamed.error).toMatchObject({ code: 'reply-too-long', partialText: 'x'.repeat(40) });
+    expect(streamed.seen.join('')).toBe('x'.repeat(40));
+  });
+
+  it('lets a reply of exactly the cap through', async () => {
+    server.setHandler(() => ({
+      kind: 'text',
+      text: 'y'.repeat(40),
+      chunks: ['y'.repeat(15), 'y'.repeat(25)],
+    }));
+    const deltas = await collect(model().stream({ ...hello, maxTokens: 5 }));
+    expect(deltas.map((d) => d.text).join('')).toBe('y'.repeat(40));
+    expect(deltas.at(-1)?.finishReason).toBe('stop');
   });
 });
 

@@ -2,11 +2,12 @@
  * A `ChatModel` that talks to any OpenAI-compatible chat-completions server (llama.cpp server, Ollama, vLLM, the
  * test server). Structured output is requested as `response_format: {type: 'json_schema', json_schema: {name,
  * schema, strict: true}}`. Connection errors, 429 and 5xx are retried with exponential backoff and jitter, never
- * once a stream has produced text; 4xx, timeouts and aborts are not retried. Every failure is a typed error from
- * `./errors` whose message says what to do; an abort rejects with a DOMException named `AbortError`.
+ * once a stream has produced text; 4xx, timeouts and aborts are not retried. Each call has an overall deadline
+ * (retries, keep-alives and trickled bytes included) and each reply a cap on its length (`./reply-limits`). Every
+ * failure is a typed error from `./errors` or `./reply-limits` whose message says what to do; an abort rejects with
+ * a DOMException named `AbortError`.
  */
-import { z } from 'zod';
-import { AppError } from '../core/errors';
+import type { z } from 'zod';
 import type {
   CallOptions,
   ChatDelta,
@@ -16,14 +17,20 @@ import type {
   FinishReason,
   TokenUsage,
 } from '../core/types';
+import { ServerHttpError, ServerResponseError, ServerUrlError, StreamInterruptedError } from './errors';
+import { Call, isRetryable, sleep } from './http-call';
+import { DEFAULT_REPLY_DEADLINE_MS, ReplyDeadline, ReplyText, replyCharLimit } from './reply-limits';
 import {
-  ModelTimeoutError,
-  ServerHttpError,
-  ServerResponseError,
-  ServerUnreachableError,
-  ServerUrlError,
-  StreamInterruptedError,
-} from './errors';
+  chunkSchema,
+  completionSchema,
+  modelsSchema,
+  parseJson,
+  parseRetryAfter,
+  serverErrorSchema,
+  serverMessage,
+  toFinishReason,
+  toUsage,
+} from './openai-wire';
 import { SseParser } from './sse';
 
 /** Settings of an `OpenAICompatibleChatModel`; defaults are stated per field. */
@@ -41,6 +48,17 @@ export interface OpenAICompatibleOptions {
    * generation) and between two streamed chunks. Default 120000.
    */
   timeoutMs?: number;
+  /**
+   * The longest one call may take in all, in ms, from sending the request to the last chunk, retries included.
+   * Unlike `timeoutMs`, nothing the server sends extends it (keep-alive comments, a trickle of bytes). Default
+   * 300000 (5 min).
+   */
+  replyDeadlineMs?: number;
+  /**
+   * Most characters one reply may have; a longer one is cut there with `ReplyTooLongError`. Default: 8 per token
+   * of the request's `maxTokens` (else of the context window, else of 32,768 tokens): 8,192 for a 1,024-token reply.
+   */
+  maxReplyChars?: number;
   /** Retries after a connection error, 429 or 5xx. Default 2. */
   maxRetries?: number;
   /** Base of the exponential backoff in ms: attempt n waits base * 2^n plus up to base of jitter. Default 500. */
@@ -77,33 +95,6 @@ export function normalizeBaseUrl(input: string): string {
   return `${url.origin}${path}`;
 }
 
-const usageSchema = z
-  .object({ prompt_tokens: z.number(), completion_tokens: z.number() })
-  .nullish()
-  .catch(undefined);
-const finishSchema = z.string().nullish().catch(null);
-const serverErrorSchema = z.object({
-  error: z.union([z.string(), z.object({ message: z.string().optional(), code: z.unknown().optional() })]),
-});
-const completionSchema = z.object({
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullish() }), finish_reason: finishSchema }))
-    .min(1),
-  usage: usageSchema,
-});
-const chunkSchema = z.object({
-  choices: z
-    .array(
-      z.object({
-        delta: z.object({ content: z.string().nullish() }).nullish(),
-        finish_reason: finishSchema,
-      }),
-    )
-    .default([]),
-  usage: usageSchema,
-});
-const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
-
 /** A chat model served over HTTP by an OpenAI-compatible server. */
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly id: string;
@@ -113,6 +104,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
   private readonly model: string;
   private readonly apiKey?: string;
   private readonly timeoutMs: number;
+  private readonly replyDeadlineMs: number;
+  private readonly maxReplyChars?: number;
   private readonly maxRetries: number;
   private readonly retryDelayMs: number;
   private readonly fetchFn: typeof fetch;
@@ -124,6 +117,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
     this.apiKey = opts.apiKey;
     this.contextWindow = opts.contextWindow;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.replyDeadlineMs = opts.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS;
+    this.maxReplyChars = opts.maxReplyChars;
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     // Called through a closure: a stored native fetch invoked as a method throws "Illegal invocation" in browsers.
@@ -135,16 +130,36 @@ export class OpenAICompatibleChatModel implements ChatModel {
     const body = this.requestBody(req, false);
     return this.withRetries(opts.signal, async (call) => {
       const res = await this.post(body, call, req);
-      return this.parseCompletion(await res.text());
+      const result = this.parseCompletion(await res.text());
+      const reply = this.replyText(req);
+      reply.add(result.text);
+      reply.throwIfExceeded(this.baseUrl);
+      return result;
     });
   }
 
   /** Streams the reply: text deltas as they arrive, then one delta with `finishReason` (and `usage` when sent). */
   async *stream(req: ChatRequest, opts: CallOptions = {}): AsyncGenerator<ChatDelta, void, undefined> {
+    const deadline = new ReplyDeadline(this.replyDeadlineMs, opts.signal);
+    const reply = this.replyText(req);
+    try {
+      yield* this.streamAttempts(req, deadline.signal, reply);
+    } catch (err) {
+      throw deadline.explain(err, this.baseUrl, reply.text);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** The attempts of one streamed reply (retried while no text has arrived); `reply` collects the text. */
+  private async *streamAttempts(
+    req: ChatRequest,
+    signal: AbortSignal,
+    reply: ReplyText,
+  ): AsyncGenerator<ChatDelta, void, undefined> {
     const body = this.requestBody(req, true);
     for (let attempt = 0; ; attempt++) {
-      const call = new Call(this.baseUrl, this.timeoutMs, opts.signal);
-      let partial = '';
+      const call = new Call(this.baseUrl, this.timeoutMs, signal);
       try {
         const res = await this.post(body, call, req);
         const contentType = res.headers.get('content-type') ?? '';
@@ -152,10 +167,9 @@ export class OpenAICompatibleChatModel implements ChatModel {
           // Some servers ignore `stream: true` and send one complete reply.
           const result = this.parseCompletion(await res.text());
           call.pause();
-          if (result.text !== '') {
-            partial = result.text;
-            yield { text: result.text };
-          }
+          const text = reply.add(result.text);
+          if (text !== '') yield { text };
+          reply.throwIfExceeded(this.baseUrl);
           yield { ...result, text: '' };
           return;
         }
@@ -163,49 +177,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
           throw new ServerResponseError(this.baseUrl, `expected an event stream, got ${contentType}`, '');
         }
         if (!res.body) throw new ServerResponseError(this.baseUrl, 'the reply has no body', '');
-        const reader = res.body.getReader();
-        const parser = new SseParser();
-        let finishReason: FinishReason | undefined;
-        let usage: TokenUsage | undefined;
-        let done = false;
-        while (!done) {
-          call.touch();
-          const { done: eof, value } = await reader.read();
-          // The timer only runs while waiting for the server, not while the consumer handles a delta.
-          call.pause();
-          const events = eof ? parser.end() : parser.feed(value);
-          for (const event of events) {
-            // Events already read may remain after the consumer aborted while handling a delta.
-            call.throwIfAborted();
-            if (event.data === '[DONE]') {
-              done = true;
-              break;
-            }
-            const chunk = this.parseChunk(event.data, req);
-            usage = toUsage(chunk.usage) ?? usage;
-            for (const choice of chunk.choices) {
-              const text = choice.delta?.content;
-              if (text) {
-                partial += text;
-                yield { text };
-              }
-              if (choice.finish_reason) finishReason = toFinishReason(choice.finish_reason);
-            }
-          }
-          if (eof && !done) {
-            // A server that ends the body after `finish_reason` without `[DONE]` finished; otherwise it broke off.
-            if (finishReason === undefined) throw new StreamInterruptedError(this.baseUrl, partial);
-            done = true;
-          }
-        }
-        yield usage
-          ? { text: '', finishReason: finishReason ?? 'stop', usage }
-          : { text: '', finishReason: finishReason ?? 'stop' };
+        yield* this.readEvents(res.body.getReader(), call, req, reply);
         return;
       } catch (err) {
-        const failure = call.classify(err, partial);
-        if (partial === '' && attempt < this.maxRetries && isRetryable(failure)) {
-          await this.backoff(attempt, failure, opts.signal);
+        const failure = call.classify(err, reply.text);
+        if (reply.text === '' && attempt < this.maxRetries && isRetryable(failure)) {
+          await this.backoff(attempt, failure, signal);
           continue;
         }
         throw failure;
@@ -213,6 +190,50 @@ export class OpenAICompatibleChatModel implements ChatModel {
         call.dispose();
       }
     }
+  }
+
+  /** Reads one event stream to its end: the text deltas (up to the length cap), then the finishing delta. */
+  private async *readEvents(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    call: Call,
+    req: ChatRequest,
+    reply: ReplyText,
+  ): AsyncGenerator<ChatDelta, void, undefined> {
+    const parser = new SseParser();
+    let finishReason: FinishReason | undefined;
+    let usage: TokenUsage | undefined;
+    let done = false;
+    while (!done) {
+      call.touch();
+      const { done: eof, value } = await reader.read();
+      // The timer only runs while waiting for the server, not while the consumer handles a delta.
+      call.pause();
+      const events = eof ? parser.end() : parser.feed(value);
+      for (const event of events) {
+        // Events already read may remain after the consumer aborted while handling a delta.
+        call.throwIfAborted();
+        if (event.data === '[DONE]') {
+          done = true;
+          break;
+        }
+        const chunk = this.parseChunk(event.data, req);
+        usage = toUsage(chunk.usage) ?? usage;
+        for (const choice of chunk.choices) {
+          const text = reply.add(choice.delta?.content ?? '');
+          if (text) yield { text };
+          reply.throwIfExceeded(this.baseUrl);
+          if (choice.finish_reason) finishReason = toFinishReason(choice.finish_reason);
+        }
+      }
+      if (eof && !done) {
+        // A server that ends the body after `finish_reason` without `[DONE]` finished; otherwise it broke off.
+        if (finishReason === undefined) throw new StreamInterruptedError(this.baseUrl, reply.text);
+        done = true;
+      }
+    }
+    yield usage
+      ? { text: '', finishReason: finishReason ?? 'stop', usage }
+      : { text: '', finishReason: finishReason ?? 'stop' };
   }
 
   /** The model names the server offers (`GET /models`), e.g. to fill a model picker in Settings. */
@@ -323,7 +344,24 @@ export class OpenAICompatibleChatModel implements ChatModel {
     return parsed.data;
   }
 
+  /** The length cap of the reply to `req` (see `maxReplyChars`). */
+  private replyText(req: ChatRequest): ReplyText {
+    return new ReplyText(replyCharLimit(req, this.contextWindow, this.maxReplyChars));
+  }
+
+  /** Runs `run` with retries, all within the call's deadline. */
   private async withRetries<T>(signal: AbortSignal | undefined, run: (call: Call) => Promise<T>): Promise<T> {
+    const deadline = new ReplyDeadline(this.replyDeadlineMs, signal);
+    try {
+      return await this.attempts(deadline.signal, run);
+    } catch (err) {
+      throw deadline.explain(err, this.baseUrl, '');
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async attempts<T>(signal: AbortSignal, run: (call: Call) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const call = new Call(this.baseUrl, this.timeoutMs, signal);
       try {
@@ -341,7 +379,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
   }
 
-  private backoff(attempt: number, failure: Error, signal: AbortSignal | undefined): Promise<void> {
+  private backoff(attempt: number, failure: Error, signal: AbortSignal): Promise<void> {
     const exponential = this.retryDelayMs * 2 ** attempt + Math.random() * this.retryDelayMs;
     const retryAfter = failure instanceof ServerHttpError ? failure.retryAfterMs : undefined;
     const ms =
@@ -350,132 +388,4 @@ export class OpenAICompatibleChatModel implements ChatModel {
         : exponential;
     return sleep(ms, signal);
   }
-}
-
-/**
- * One HTTP attempt: its own AbortController, fed by the caller's signal and by an inactivity timer, so an error
- * can be told apart afterwards as an abort, a timeout, a refused connection or a broken reply.
- */
-class Call {
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timedOut = false;
-  private gotResponse = false;
-  private readonly onAbort = (): void => this.controller.abort();
-
-  constructor(
-    private readonly url: string,
-    private readonly timeoutMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    this.signal = this.controller.signal;
-    if (outer?.aborted) this.controller.abort();
-    else outer?.addEventListener('abort', this.onAbort, { once: true });
-    this.touch();
-  }
-
-  /** Restarts the inactivity timer (the server just said something). */
-  touch(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort();
-    }, this.timeoutMs);
-  }
-
-  /** Stops the inactivity timer while the caller, not the server, is busy. */
-  pause(): void {
-    clearTimeout(this.timer);
-  }
-
-  /** Throws once this attempt was aborted (by the caller or the timer); `classify` then names the cause. */
-  throwIfAborted(): void {
-    if (this.signal.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
-  }
-
-  /** Notes that response headers arrived, so later network errors mean a broken reply, not an absent server. */
-  responded(): void {
-    this.gotResponse = true;
-    this.touch();
-  }
-
-  /** Maps anything thrown during the attempt to the error the caller should see. */
-  classify(err: unknown, partialText: string): Error {
-    if (this.outer?.aborted) return abortError(this.outer);
-    if (this.timedOut) return new ModelTimeoutError(this.url, this.timeoutMs);
-    if (err instanceof AppError) return err;
-    if (this.gotResponse) return new StreamInterruptedError(this.url, partialText, { cause: err });
-    return new ServerUnreachableError(this.url, { cause: err });
-  }
-
-  /** Stops the timer and releases the connection (cancels an unread body). */
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.onAbort);
-    this.controller.abort();
-  }
-}
-
-function isRetryable(err: Error): boolean {
-  if (err instanceof ServerUnreachableError || err instanceof StreamInterruptedError) return true;
-  return err instanceof ServerHttpError && (err.status === 429 || err.status >= 500);
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DOMException && reason.name === 'AbortError') return reason;
-  return new DOMException('The operation was aborted.', 'AbortError');
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The server's own error message when the body is `{"error": ...}` JSON, else the raw body. */
-function serverMessage(raw: string): string {
-  const parsed = serverErrorSchema.safeParse(parseJson(raw));
-  if (!parsed.success) return raw;
-  const error = parsed.data.error;
-  return typeof error === 'string' ? error : (error.message ?? raw);
-}
-
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function toFinishReason(reason: string | null | undefined): FinishReason {
-  if (reason === 'stop' || reason === null || reason === undefined) return 'stop';
-  if (reason === 'length') return 'length';
-  return 'other';
-}
-
-function toUsage(usage: z.infer<typeof usageSchema>): TokenUsage | undefined {
-  return usage ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens } : undefined;
 }

@@ -8,6 +8,7 @@ import { isAbortError } from '../core/errors';
 import type { ChatDelta } from '../core/types';
 import { WebLlmChatModel, type ChatEngine } from './webllm-chat-model';
 import { ModelNotLoadedError } from './errors';
+import { ReplyTooLongError } from './reply-limits';
 
 // Compile-time guarantee that the real engine (and the worker client) fit the narrow interface.
 const _engineFits = (e: MLCEngineInterface): ChatEngine => e;
@@ -169,6 +170,27 @@ describe('WebLlmChatModel', () => {
       new WebLlmChatModel({ engine, modelId: 'm' }).complete({ messages }, { signal: controller.signal }),
     ).rejects.toSatisfy(isAbortError);
     expect(engine.requests).toHaveLength(0);
+  });
+
+  it('stops a reply that runs past 8 characters per requested token, keeping the text up to there', async () => {
+    const engine = new FakeEngine(Array.from({ length: 50 }, () => 'word '));
+    const seen: string[] = [];
+    let caught: unknown;
+    try {
+      for await (const d of new WebLlmChatModel({ engine, modelId: 'm' }).stream({
+        messages,
+        maxTokens: 4,
+      })) {
+        seen.push(d.text);
+      }
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ReplyTooLongError);
+    expect(caught).toMatchObject({ limit: 32, partialText: 'word '.repeat(7).slice(0, 32) });
+    expect((caught as Error).message).toMatch(/^The reply from the on-device model ran past 32 characters/);
+    expect(seen.join('')).toBe('word '.repeat(7).slice(0, 32));
+    expect(engine.interrupts).toBe(1);
   });
 
   it('turns a plain-string rejection from the worker client into a typed error', async () => {

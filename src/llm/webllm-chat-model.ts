@@ -1,7 +1,8 @@
 /**
  * `ChatModel` over a WebLLM engine — normally the `WebWorkerMLCEngine` client of `engine.worker.ts`, so generation
  * runs off the main thread. Streams with usage, aborts by interrupting generation, and asks for JSON-schema
- * constrained output (`response_format: {type: 'json_object', schema}`) when the request names a schema. Errors are
+ * constrained output (`response_format: {type: 'json_object', schema}`) when the request names a schema. A reply
+ * longer than its length cap (`replyCharLimit`) is interrupted with `ReplyTooLongError`, as for a server. Errors are
  * normalized (the worker client rejects with plain strings). WebLLM exposes no tokenizer through the engine
  * interface, so `countTokens` is not offered; callers estimate.
  */
@@ -17,6 +18,7 @@ import type {
   TokenUsage,
 } from '../core/types';
 import { normalizeWebLlmError } from './errors';
+import { ReplyText, replyCharLimit } from './reply-limits';
 
 /** The part of `MLCEngineInterface` this model uses (any WebLLM engine satisfies it; tests pass a fake). */
 export interface ChatEngine {
@@ -40,6 +42,9 @@ export interface WebLlmChatModelOptions {
 // Requests in flight per engine, across models sharing it: WebLLM runs them one at a time, and
 // `interruptGenerate()` stops whichever is running, so we only interrupt at once when ours is the only one.
 const inFlight = new WeakMap<ChatEngine, number>();
+
+/** How replies name this model in messages. */
+const ON_DEVICE = 'the on-device model';
 
 function finishReason(reason: string | null | undefined): FinishReason {
   return reason === 'stop' || reason === 'length' || reason === 'abort' ? reason : 'other';
@@ -92,6 +97,7 @@ export class WebLlmChatModel implements ChatModel {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const chunks = await engine.chat.completions.create(this.toRequest(req));
+      const reply = new ReplyText(replyCharLimit(req, this.contextWindow));
       let finish: FinishReason | undefined;
       let usage: TokenUsage | undefined;
       for await (const chunk of chunks) {
@@ -106,8 +112,12 @@ export class WebLlmChatModel implements ChatModel {
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.finish_reason) finish = finishReason(choice.finish_reason);
-        const text = choice.delta.content ?? '';
+        const text = reply.add(choice.delta.content ?? '');
         if (text && !signal?.aborted) yield { text };
+        if (reply.exceeded) {
+          interrupt();
+          reply.throwIfExceeded(ON_DEVICE);
+        }
       }
       throwIfAborted(signal);
       yield { text: '', finishReason: finish ?? 'stop', ...(usage && { usage }) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidBatchError, NotFoundError, UndoConflictError } from '../core/errors';
+import { InvalidBatchError, NotFoundError, StaleMemoryError, UndoConflictError } from '../core/errors';
 import type { MemoryOpBatch, MemoryRecord } from '../core/types';
 import {
   type BatchPlan,
@@ -39,6 +39,40 @@ function harness() {
 }
 
 describe('planBatch', () => {
+  it('reports a stale UPDATE before any other problem of the batch, and lists every stale memory', () => {
+    const h = harness();
+    h.apply({
+      ops: [
+        { op: 'ADD', id: 'a', text: 'likes tea' },
+        { op: 'ADD', id: 'b', text: 'has a dog' },
+      ],
+    });
+    h.apply({
+      ops: [
+        { op: 'UPDATE', id: 'a', text: 'likes coffee' },
+        { op: 'DELETE', id: 'b' },
+      ],
+    });
+    const error: unknown = (() => {
+      try {
+        return h.plan({
+          ops: [
+            { op: 'UPDATE', id: 'ghost', text: 'x' },
+            { op: 'UPDATE', id: 'a', text: 'likes green tea', expected: { text: 'likes tea' } },
+            { op: 'DELETE', id: 'b', expected: { text: 'has a dog' } },
+          ],
+        });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(StaleMemoryError);
+    expect((error as StaleMemoryError).stale).toEqual([
+      { memoryId: 'a', expected: 'likes tea', current: 'likes coffee' },
+      { memoryId: 'b', expected: 'has a dog', current: null },
+    ]);
+  });
+
   it('gives an ADD a fresh id and inherits scope and turn from the batch', () => {
     const h = harness();
     const plan = h.apply({

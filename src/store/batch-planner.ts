@@ -5,7 +5,9 @@
  * writes the plan in the same transaction.
  *
  * Stable API (the IndexedDB store depends on it):
- * - `planBatch(state, batch, ctx): BatchPlan` validates all-or-nothing, throws `InvalidBatchError`.
+ * - `planBatch(state, batch, ctx): BatchPlan` validates all-or-nothing, throws `InvalidBatchError`, or
+ *   `StaleMemoryError` (naming every such memory) when an UPDATE/DELETE carries an `expected` text the memory no
+ *   longer has; the staleness check comes first, so a stale batch is reported as stale.
  * - `planUndo(state, batch, ctx): BatchPlan` throws `NotFoundError` / `UndoConflictError`.
  * - `replayEvents(events): MemoryRecord[]` rebuilds records from an audit log, throws `HistoryReplayError`.
  * - `applyEvent(current, event): MemoryRecord` the single rule both planning and replay use.
@@ -21,7 +23,13 @@
  *   `sourceTurnIds`. A batch is undone exactly when UNDO_* events with its batch id exist.
  * - Events of one memory carry that memory's speaker and conversationId.
  */
-import { InvalidBatchError, NotFoundError, UndoConflictError } from '../core/errors';
+import {
+  InvalidBatchError,
+  NotFoundError,
+  StaleMemoryError,
+  UndoConflictError,
+  type StaleMemory,
+} from '../core/errors';
 import { newId } from '../core/ids';
 import type {
   AppliedBatch,
@@ -30,6 +38,7 @@ import type {
   MemoryEventType,
   MemoryOpBatch,
   MemoryRecord,
+  StoreOp,
 } from '../core/types';
 import { HistoryReplayError } from './errors';
 
@@ -268,8 +277,31 @@ export function batchesFromEvents(events: readonly MemoryEvent[]): BatchRecord[]
 }
 
 /**
+ * The UPDATE/DELETE operations whose `expected` text no longer matches their memory (changed, deleted or gone).
+ * Throws `InvalidBatchError` for an `expected` that is not `{text: string}`.
+ */
+function staleMemories(state: PlannerState, ops: readonly StoreOp[]): StaleMemory[] {
+  const stale: StaleMemory[] = [];
+  ops.forEach((op, index) => {
+    if ((op.op !== 'UPDATE' && op.op !== 'DELETE') || op.expected === undefined) return;
+    const expected: unknown = op.expected;
+    const text = expected && typeof expected === 'object' ? (expected as { text?: unknown }).text : undefined;
+    if (typeof text !== 'string' || typeof op.id !== 'string') {
+      throw new InvalidBatchError(
+        `Operation ${index + 1} (${op.op}) has an \`expected\` without a text string; nothing in this batch was applied.`,
+      );
+    }
+    const current = state.getMemory(op.id);
+    const live = current !== undefined && current.deletedAt === undefined ? current : undefined;
+    if (live?.text !== text) stale.push({ memoryId: op.id, expected: text, current: live?.text ?? null });
+  });
+  return stale;
+}
+
+/**
  * Plans a batch: validates every op against the current state (all-or-nothing) and returns the records and events
- * to write. Throws `InvalidBatchError` naming the first bad op; then nothing may be written.
+ * to write. Throws `StaleMemoryError` when an UPDATE/DELETE's `expected` text is no longer its memory's, else
+ * `InvalidBatchError` naming the first bad op; then nothing may be written.
  * @example planBatch(state, { turnId: 't1', ops: [{ op: 'ADD', text: 'Likes tea' }] }, { now: 1, nextSeq: 1 })
  * // => { records: [{ id: '…', text: 'Likes tea', … }], events: [{ seq: 1, type: 'ADD', … }], … }
  */
@@ -284,6 +316,8 @@ export function planBatch(state: PlannerState, batch: MemoryOpBatch, ctx: PlanCo
   if (batch.time !== undefined && !Number.isFinite(batch.time)) {
     throw new InvalidBatchError('The batch time must be a finite number of epoch milliseconds.');
   }
+  const stale = staleMemories(state, batch.ops);
+  if (stale.length > 0) throw new StaleMemoryError(stale);
   const batchId = batch.batchId ?? makeId();
   if (batch.batchId !== undefined && (batchId === '' || state.hasBatch(batchId))) {
     throw new InvalidBatchError(

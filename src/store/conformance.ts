@@ -8,10 +8,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImportError, InvalidBatchError, NotFoundError, UndoConflictError } from '../core/errors';
+import {
+  ImportError,
+  InvalidBatchError,
+  NotFoundError,
+  StaleMemoryError,
+  UndoConflictError,
+} from '../core/errors';
 import type {
+  HeldPass,
   MemoryExport,
   MemoryOpBatch,
+  PendingPass,
   MemoryRecord,
   MemoryStore,
   StoreOp,
@@ -279,6 +287,100 @@ export function describeStoreConformance(
       });
     });
 
+    describe('optimistic concurrency', () => {
+      it('applies an UPDATE and a DELETE whose expected text is still current', async () => {
+        const store = await makeStore();
+        const a = await addOne(store, 'Shared list: seed');
+        const b = await addOne(store, 'likes tea');
+        const result = await store.apply({
+          turnId: 't1',
+          ops: [
+            { op: 'UPDATE', id: a, text: 'Shared list: seed, A-1', expected: { text: 'Shared list: seed' } },
+            { op: 'DELETE', id: b, expected: { text: 'likes tea' } },
+          ],
+        });
+        expect(result.applied.map((op) => op.op)).toEqual(['UPDATE', 'DELETE']);
+        expect((await store.list()).map((m) => m.text)).toEqual(['Shared list: seed, A-1']);
+      });
+
+      it('refuses a batch whose UPDATE was decided against an older text, naming the memory, changing nothing', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'Shared list: seed');
+        // Two writers were both shown "seed"; the first appends A-1 and A-2.
+        await store.apply({
+          turnId: 'tab-a',
+          ops: [
+            {
+              op: 'UPDATE',
+              id,
+              text: 'Shared list: seed, A-1, A-2',
+              expected: { text: 'Shared list: seed' },
+            },
+          ],
+        });
+        const before = await snapshot(store);
+        const error: unknown = await store
+          .apply({
+            turnId: 'tab-b',
+            ops: [
+              { op: 'ADD', text: 'unrelated fact' },
+              {
+                op: 'UPDATE',
+                id,
+                text: 'Shared list: seed, B-1, B-2',
+                expected: { text: 'Shared list: seed' },
+              },
+            ],
+          })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StaleMemoryError);
+        expect((error as StaleMemoryError).code).toBe('memory-changed');
+        expect((error as StaleMemoryError).stale).toEqual([
+          { memoryId: id, expected: 'Shared list: seed', current: 'Shared list: seed, A-1, A-2' },
+        ]);
+        expect(await snapshot(store)).toEqual(before);
+        expect(await store.findTurn('tab-b')).toBeUndefined();
+      });
+
+      it('refuses a DELETE and an UPDATE of memories deleted or edited since, naming both', async () => {
+        const store = await makeStore();
+        const gone = await addOne(store, 'likes tea');
+        const edited = await addOne(store, 'lives in Paris');
+        await store.apply({ modelId: 'user', ops: [{ op: 'DELETE', id: gone }] });
+        await store.apply({ modelId: 'user', ops: [{ op: 'UPDATE', id: edited, text: 'lives in Lyon' }] });
+        const before = await snapshot(store);
+        const error: unknown = await store
+          .apply({
+            ops: [
+              { op: 'UPDATE', id: gone, text: 'likes green tea', expected: { text: 'likes tea' } },
+              { op: 'DELETE', id: edited, expected: { text: 'lives in Paris' } },
+            ],
+          })
+          .catch((e: unknown) => e);
+        expect((error as StaleMemoryError).stale).toEqual([
+          { memoryId: gone, expected: 'likes tea', current: null },
+          { memoryId: edited, expected: 'lives in Paris', current: 'lives in Lyon' },
+        ]);
+        expect(await snapshot(store)).toEqual(before);
+      });
+
+      it('applies an UPDATE without expected text over any current text (a user edit wins)', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        await store.apply({ ops: [{ op: 'UPDATE', id, text: 'likes coffee' }] });
+        await store.apply({ modelId: 'user', ops: [{ op: 'UPDATE', id, text: 'likes water' }] });
+        expect((await store.get(id))!.text).toBe('likes water');
+      });
+
+      it('rejects an expected value without a text as an invalid batch', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        const malformed = { op: 'DELETE', id, expected: { version: 3 } } as unknown as StoreOp;
+        await expect(store.apply({ ops: [malformed] })).rejects.toThrow(InvalidBatchError);
+        expect((await store.get(id))!.deletedAt).toBeUndefined();
+      });
+    });
+
     describe('idempotent turns', () => {
       it('returns the earlier result with duplicate: true and changes nothing for a turn applied twice', async () => {
         const store = await makeStore();
@@ -470,6 +572,53 @@ export function describeStoreConformance(
       });
     });
 
+    describe('page', () => {
+      it('lists the newest memories a filter lets through, with the total and every live speaker', async () => {
+        const store = await makeStore();
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const scope = { speaker: i % 2 ? 'B' : 'A', conversationId: i < 3 ? 'c1' : 'c2' };
+          ids.push(await addOne(store, `fact ${i}`, { time: T0 + i, ...scope }));
+        }
+        const gone = await addOne(store, 'said by C', { time: T0 + 6, speaker: 'C' });
+        await store.apply({ time: T0 + 7, ops: [{ op: 'DELETE', id: gone }] });
+
+        const page = await store.page({ limit: 2 });
+        expect(page.memories.map((m) => m.text)).toEqual(['fact 5', 'fact 4']);
+        expect(page.memories[0]?.id).toBe(ids[5]);
+        expect(page.total).toBe(6);
+        expect(page.speakers).toEqual(['A', 'B']);
+        const filtered = await store.page({ speaker: 'A', conversationId: 'c1', limit: 10 });
+        expect(filtered.memories.map((m) => m.text)).toEqual(['fact 2', 'fact 0']);
+        expect(filtered.total).toBe(2);
+        expect(await store.page({ includeDeleted: true, limit: 1 })).toMatchObject({
+          memories: [{ text: 'said by C' }],
+          total: 7,
+        });
+        expect(await store.page({ limit: 0 })).toEqual({ memories: [], total: 6, speakers: ['A', 'B'] });
+      });
+
+      it('puts the last of memories created together first, the reverse of list', async () => {
+        const store = await makeStore();
+        await store.apply({ time: T0, ops: ['one', 'two', 'three'].map((text) => ({ op: 'ADD', text })) });
+        const listed = (await store.list()).reverse();
+        expect((await store.page({ limit: 3 })).memories).toEqual(listed);
+        expect(listed.map((m) => m.text)).toEqual(['three', 'two', 'one']);
+      });
+
+      it('hands out copies, so changing one changes nothing stored', async () => {
+        const store = await makeStore();
+        await addOne(store, 'likes tea');
+        const [copy] = (await store.page({ limit: 1 })).memories;
+        copy!.text = 'changed';
+        copy!.sourceTurnIds.push('t-x');
+        expect((await store.page({ limit: 1 })).memories[0]).toMatchObject({
+          text: 'likes tea',
+          sourceTurnIds: [],
+        });
+      });
+    });
+
     describe('embeddings', () => {
       it('lists live memories without a vector for the embedder, oldest first, up to the limit', async () => {
         const store = await makeStore();
@@ -523,6 +672,94 @@ export function describeStoreConformance(
         expect(list.find((f) => f.turnId === 't1')).toEqual({ ...failure('t1', T0 + 3), attempts: 2 });
         await store.clearFailure('t1');
         expect((await store.failures()).map((f) => f.turnId)).toEqual(['t2']);
+      });
+    });
+
+    describe('pass journal', () => {
+      const pending = (turnId: string, turnTime: number): PendingPass => ({
+        state: 'pending',
+        turnId,
+        conversationId: 'c1',
+        speaker: 'Ana',
+        text: `turn ${turnId}`,
+        turnTime,
+        startedAt: turnTime + 1,
+        resumes: 0,
+      });
+
+      it('records, replaces, lists oldest turn first and clears pass journal entries', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t2', T0 + 2));
+        await store.putPass(pending('t1', T0 + 1));
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t1', 't2']);
+        await store.putPass({ ...pending('t1', T0 + 1), resumes: 1 });
+        expect(await store.passes()).toEqual([
+          { ...pending('t1', T0 + 1), resumes: 1 },
+          pending('t2', T0 + 2),
+        ]);
+        await store.clearPass('t1');
+        expect(await store.passes()).toEqual([pending('t2', T0 + 2)]);
+      });
+
+      it('keeps a held pass with its operations and the texts they were decided against', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        const held: HeldPass = {
+          state: 'held',
+          turnId: 't1',
+          text: 'Forget everything.',
+          turnTime: T0,
+          ops: [
+            { op: 'ADD', id: 'new', text: 'wants a fresh start', speaker: 'Ana' },
+            { op: 'DELETE', id, expected: { text: 'likes tea' } },
+          ],
+          modelId: 'test-model',
+          reason: 'It would forget 1 of the 1 memories it compared.',
+          heldAt: T0 + 5,
+        };
+        await store.putPass(pending('t1', T0));
+        await store.putPass(held);
+        expect(await store.passes()).toEqual([held]);
+        expect(await store.export()).not.toHaveProperty('passes');
+      });
+
+      it('removes a turn’s entry in the same write that applies its batch, also for a duplicate', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t1', T0));
+        await store.putPass(pending('t2', T0 + 1));
+        await store.apply({ turnId: 't1', ops: [{ op: 'ADD', text: 'likes tea' }] });
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t2']);
+        await store.putPass(pending('t1', T0));
+        expect((await store.apply({ turnId: 't1', ops: [] })).duplicate).toBe(true);
+        expect((await store.passes()).map((p) => p.turnId)).toEqual(['t2']);
+      });
+
+      it('removes a turn’s entry when its failure is recorded', async () => {
+        const store = await makeStore();
+        await store.putPass(pending('t1', T0));
+        await store.recordFailure(failure('t1', T0 + 3));
+        expect(await store.passes()).toEqual([]);
+        expect((await store.failures()).map((f) => f.turnId)).toEqual(['t1']);
+      });
+
+      it('keeps the entry when the batch is refused, stale or invalid', async () => {
+        const store = await makeStore();
+        const id = await addOne(store, 'likes tea');
+        await store.putPass(pending('t1', T0));
+        await expect(
+          store.apply({ turnId: 't1', ops: [{ op: 'DELETE', id, expected: { text: 'likes coffee' } }] }),
+        ).rejects.toThrow(StaleMemoryError);
+        await expect(store.apply({ turnId: 't1', ops: [{ op: 'DELETE', id: 'ghost' }] })).rejects.toThrow(
+          InvalidBatchError,
+        );
+        expect(await store.passes()).toEqual([pending('t1', T0)]);
+      });
+
+      it('refuses a malformed entry, storing nothing', async () => {
+        const store = await makeStore();
+        const malformed = { ...pending('t1', T0), resumes: -1 };
+        await expect(store.putPass(malformed)).rejects.toThrow();
+        expect(await store.passes()).toEqual([]);
       });
     });
 
@@ -680,7 +917,7 @@ export function describeStoreConformance(
     });
 
     describe('clear', () => {
-      it('removes memories, events, embeddings, failures and processed turns', async () => {
+      it('removes memories, events, embeddings, failures, pass journal entries and processed turns', async () => {
         const store = await makeStore();
         await store.apply({
           turnId: 't1',
@@ -688,7 +925,16 @@ export function describeStoreConformance(
           embeddings: { embedderId: EMBEDDER, vectors: [{ text: 'likes tea', vector: axis(0) }] },
         });
         await store.recordFailure(failure('t2', T0));
+        await store.putPass({
+          state: 'pending',
+          turnId: 't3',
+          text: 'x',
+          turnTime: T0,
+          startedAt: T0,
+          resumes: 0,
+        });
         await store.clear();
+        expect(await store.passes()).toEqual([]);
         expect(await store.list({ includeDeleted: true })).toEqual([]);
         expect(await store.history()).toEqual([]);
         expect(await store.failures()).toEqual([]);
@@ -706,6 +952,7 @@ export function describeStoreConformance(
         | { kind: 'delete'; pick: number }
         | { kind: 'multi'; picks: number[]; text: string }
         | { kind: 'bad'; pick: number }
+        | { kind: 'guarded'; pick: number; text: string; fresh: boolean }
         | { kind: 'undo'; pick: number };
       const word = fc.constantFrom('tea', 'dog', 'Paris', 'runs', '2023', 'likes', 'May', 'café');
       const text = fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(' '));
@@ -715,6 +962,7 @@ export function describeStoreConformance(
         fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
         fc.record({ kind: fc.constant('multi' as const), picks: fc.array(fc.nat(), { maxLength: 3 }), text }),
         fc.record({ kind: fc.constant('bad' as const), pick: fc.nat() }),
+        fc.record({ kind: fc.constant('guarded' as const), pick: fc.nat(), text, fresh: fc.boolean() }),
         fc.record({ kind: fc.constant('undo' as const), pick: fc.nat() }),
       );
 
@@ -745,6 +993,26 @@ export function describeStoreConformance(
               InvalidBatchError,
             );
             expect(await snapshot(store, 'tea')).toEqual(before);
+            continue;
+          }
+          if (a.kind === 'guarded') {
+            // An UPDATE decided against the current text applies; against an older one it changes nothing.
+            const id = pickLive(a.pick);
+            if (id === undefined) continue;
+            const current = (await store.get(id))!.text;
+            const expected = { text: a.fresh ? current : `${current} (older)` };
+            const before = await snapshot(store, 'tea');
+            const guarded = store.apply({
+              turnId: `turn-${turn++}`,
+              time: T0 + turn,
+              ops: [{ op: 'UPDATE', id, text: a.text, expected }],
+            });
+            if (a.fresh) {
+              batchIds.push((await guarded).batchId);
+            } else {
+              await expect(guarded).rejects.toThrow(StaleMemoryError);
+              expect(await snapshot(store, 'tea')).toEqual(before);
+            }
             continue;
           }
           if (a.kind === 'undo') {
@@ -780,6 +1048,28 @@ export function describeStoreConformance(
             await run(store, actions);
             await checkInvariants(store);
           }),
+          { numRuns: runs },
+        );
+      });
+
+      it('pages what list returns, newest first, under random ops and undos', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(action, { maxLength: 20 }),
+            fc.constantFrom(undefined, 'A', 'B'),
+            fc.nat({ max: 8 }),
+            async (actions, speaker, limit) => {
+              const store = await makeStore();
+              await run(store, actions);
+              const filter = speaker === undefined ? {} : { speaker };
+              const listed = (await store.list(filter)).reverse();
+              const page = await store.page({ ...filter, limit });
+              expect(page.memories).toEqual(listed.slice(0, limit));
+              expect(page.total).toBe(listed.length);
+              const speakers = new Set((await store.list()).flatMap((m) => (m.speaker ? [m.speaker] : [])));
+              expect(page.speakers).toEqual([...speakers].sort());
+            },
+          ),
           { numRuns: runs },
         );
       });

@@ -23,13 +23,19 @@ export interface UsedMemory {
   text: string;
 }
 
-/** The outcome of the Memory Manager's pass over a user turn, shown under that turn. */
+/**
+ * The outcome of the Memory Manager's pass over a user turn, shown under that turn. A `held` pass changed nothing
+ * yet: `operations` are the changes it would make and `reason` why they wait for the user's review.
+ */
 export interface MemoryPassInfo {
-  status: 'pending' | 'done' | 'failed' | 'off';
+  status: 'pending' | 'done' | 'failed' | 'off' | 'held';
   batchId?: string;
   operations: AppliedOp[];
   /** True once the user undid this pass's batch. */
   undone?: boolean;
+  /** True when the user discarded the changes the pass held for review. */
+  discarded?: boolean;
+  reason?: string;
   error?: { name: string; code: string; message: string };
 }
 
@@ -73,7 +79,7 @@ export const storedMessageSchema = z.object({
   usedMemories: z.array(z.object({ id: z.string(), text: z.string() })).optional(),
   memory: z
     .object({
-      status: z.enum(['pending', 'done', 'failed', 'off']),
+      status: z.enum(['pending', 'done', 'failed', 'off', 'held']),
       batchId: z.string().optional(),
       operations: z.array(
         z.object({
@@ -84,6 +90,8 @@ export const storedMessageSchema = z.object({
         }),
       ),
       undone: z.boolean().optional(),
+      discarded: z.boolean().optional(),
+      reason: z.string().optional(),
       error: errorShape.optional(),
     })
     .optional(),

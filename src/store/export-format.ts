@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { ImportError } from '../core/errors';
+import { MAX_IMPORT_DEPTH as MAX_DEPTH } from '../core/json-depth';
 import type { MemoryExport, MemoryRecord, TurnFailure } from '../core/types';
 import { MAX_TURN_TEXT_BYTES } from '../core/memory-manager';
 import { MAX_TEXT_BYTES, replayEvents, utf8Length } from './batch-planner';
@@ -27,8 +28,6 @@ export const MAX_IMPORT_EVENTS = 1_000_000;
 export const MAX_STRING_BYTES = MAX_TEXT_BYTES;
 /** …except a failed turn's text, which is kept whole up to the longest turn the Memory Manager reads (1 MiB). */
 export const MAX_FAILURE_TEXT_BYTES = MAX_TURN_TEXT_BYTES;
-/** Deepest nesting accepted; a real export is 4 levels deep. */
-const MAX_DEPTH = 32;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const time = z.number().nonnegative();

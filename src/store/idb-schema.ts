@@ -25,16 +25,19 @@
  *   vectors of one length packed in one `Float32Array`) with the indexes `embedderId` and `keys` (multiEntry,
  *   `${embedderId}:${textHash}`); when a key is in several chunks, the newest chunk holds its current vector. The
  *   upgrade converts all three from v2 without loss.
+ * - v4: `passes` (key `turnId`; value = `PassRecord`, see pass-journal.ts): the pass journal, one entry per turn
+ *   whose Memory Manager pass started and has not ended, or is held for review. A batch for the turn or its failure
+ *   removes the entry in the same transaction. The upgrade only adds the store; nothing else changes.
  */
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames, openDB, unwrap } from 'idb';
 import { z } from 'zod';
-import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
+import type { MemoryEvent, MemoryRecord, PassRecord, TurnFailure } from '../core/types';
 import { type BatchRecord, batchesFromEvents } from './batch-planner';
 import { CorruptRecordError } from './errors';
 import { memoryEventSchema, memoryRecordSchema } from './export-format';
 
 /** The schema version this code writes; `openMemoryDb` upgrades older databases to it. */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 /** Database name used when none is given. */
 export const DEFAULT_DB_NAME = 'memory-r1';
 
@@ -80,6 +83,7 @@ export interface MemoryDbSchema extends DBSchema {
   batches: { key: string; value: BatchRecord; indexes: { turnId: string } };
   embeddings: { key: number; value: EmbeddingChunk; indexes: { embedderId: string; keys: string } };
   failures: { key: string; value: TurnFailure };
+  passes: { key: string; value: PassRecord };
   conversations: { key: string; value: unknown; indexes: { updatedAt: number } };
   messages: { key: string; value: unknown; indexes: { conversationId: string } };
   settings: { key: string; value: { key: string; value: unknown } };
@@ -311,6 +315,11 @@ function upgradeToV3(db: MemoryDb, tx: UpgradeTx, fail: (err: unknown) => void):
     .catch(fail);
 }
 
+/** v4: the pass journal. */
+function upgradeToV4(db: MemoryDb): void {
+  db.createObjectStore('passes', { keyPath: 'turnId' });
+}
+
 /** The v2 layout of the stores v3 rebuilds, for the steps that read or write them in that layout. */
 interface V2Schema extends DBSchema {
   memories: { key: string; value: StoredMemory; indexes: { ord: number } };
@@ -401,6 +410,7 @@ const STEPS: ((db: MemoryDb, tx: UpgradeTx, fail: (err: unknown) => void) => Pro
   upgradeToV1,
   upgradeToV2,
   upgradeToV3,
+  upgradeToV4,
 ];
 
 /**

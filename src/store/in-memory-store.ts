@@ -15,8 +15,11 @@ import type {
   MemoryExport,
   MemoryFilter,
   MemoryOpBatch,
+  MemoryPage,
   MemoryRecord,
   MemoryStore,
+  PageQuery,
+  PassRecord,
   ScoredMemory,
   SearchQuery,
   TurnFailure,
@@ -31,8 +34,9 @@ import {
 } from './batch-planner';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
 import { type ImportState, planImport } from './import-planner';
+import { byTurnTime, passRecordSchema } from './pass-journal';
 
 /** Options of `InMemoryStore`. */
 export interface InMemoryStoreOptions {
@@ -54,6 +58,7 @@ export class InMemoryStore implements MemoryStore {
   private idsByHash = new Map<string, Set<string>>();
   private hashOf = new Map<string, string>();
   private failureMap = new Map<string, TurnFailure>();
+  private passMap = new Map<string, PassRecord>();
   private index = new HybridIndex();
   private nextSeq = 1;
 
@@ -118,14 +123,20 @@ export class InMemoryStore implements MemoryStore {
     if (batch.turnId !== undefined) {
       const earlier = this.turns.get(batch.turnId);
       const record = earlier !== undefined ? this.batches.get(earlier) : undefined;
-      if (record) return { ...toAppliedBatch(record), duplicate: true };
+      if (record) {
+        this.passMap.delete(batch.turnId);
+        return { ...toAppliedBatch(record), duplicate: true };
+      }
     }
     const plan = planBatch(this.state, batch, this.context());
     if (batch.embeddings) checkVectorDims(this.index, batch.embeddings.embedderId, batch.embeddings.vectors);
     if (batch.embeddings) this.storeEmbeddings(batch.embeddings.embedderId, batch.embeddings.vectors);
     this.writePlan(plan);
     this.batches.set(plan.batch.batchId, plan.batch);
-    if (plan.batch.turnId !== undefined) this.turns.set(plan.batch.turnId, plan.batch.batchId);
+    if (plan.batch.turnId !== undefined) {
+      this.turns.set(plan.batch.turnId, plan.batch.batchId);
+      this.passMap.delete(plan.batch.turnId);
+    }
     return plan.result;
   }
 
@@ -144,6 +155,10 @@ export class InMemoryStore implements MemoryStore {
       .filter((r) => matchesFilter(r, filter))
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((r) => structuredClone(r));
+  }
+
+  async page(query: PageQuery): Promise<MemoryPage> {
+    return pageOf(this.records.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
@@ -185,6 +200,7 @@ export class InMemoryStore implements MemoryStore {
 
   async recordFailure(failure: TurnFailure): Promise<void> {
     this.failureMap.set(failure.turnId, fitFailure(structuredClone(failure)));
+    this.passMap.delete(failure.turnId);
   }
 
   async failures(): Promise<TurnFailure[]> {
@@ -193,6 +209,18 @@ export class InMemoryStore implements MemoryStore {
 
   async clearFailure(turnId: string): Promise<void> {
     this.failureMap.delete(turnId);
+  }
+
+  async putPass(pass: PassRecord): Promise<void> {
+    this.passMap.set(pass.turnId, structuredClone(passRecordSchema.parse(pass)));
+  }
+
+  async passes(): Promise<PassRecord[]> {
+    return [...this.passMap.values()].sort(byTurnTime).map((p) => structuredClone(p));
+  }
+
+  async clearPass(turnId: string): Promise<void> {
+    this.passMap.delete(turnId);
   }
 
   async export(): Promise<MemoryExport> {
@@ -229,6 +257,7 @@ export class InMemoryStore implements MemoryStore {
     this.idsByHash = new Map();
     this.hashOf = new Map();
     this.failureMap = new Map();
+    this.passMap = new Map();
     this.index = new HybridIndex();
     this.nextSeq = 1;
   }

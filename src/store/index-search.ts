@@ -1,10 +1,17 @@
 /**
  * Pure helpers over a `HybridIndex` shared by every `MemoryStore` (in-memory, IndexedDB), so that both search and
  * validate vectors by exactly the same rules: how a `SearchQuery` becomes an index search and its hits scored
- * records, which records a `MemoryFilter` lets through, and the vector-dimension check made before anything is
- * written.
+ * records, which records a `MemoryFilter` lets through, a page of the newest records, and the vector-dimension check
+ * made before anything is written.
  */
-import type { MemoryFilter, MemoryRecord, ScoredMemory, SearchQuery } from '../core/types';
+import type {
+  MemoryFilter,
+  MemoryPage,
+  MemoryRecord,
+  PageQuery,
+  ScoredMemory,
+  SearchQuery,
+} from '../core/types';
 import { VectorDimensionError } from './errors';
 import type { HybridIndex } from './hybrid-search';
 
@@ -55,4 +62,25 @@ export function matchesFilter(record: MemoryRecord, filter: MemoryFilter = {}): 
   if (record.deletedAt !== undefined && !filter.includeDeleted) return false;
   if (filter.speaker !== undefined && record.speaker !== filter.speaker) return false;
   return filter.conversationId === undefined || record.conversationId === filter.conversationId;
+}
+
+/**
+ * `MemoryStore.page` over every record a store holds (tombstones included), given oldest first: copies of the
+ * `limit` newest that `query` lets through, how many it lets through, and the live records' speakers, sorted. Only the
+ * page is copied, so a page of a 100,000-memory bank costs one pass over it rather than a copy of it.
+ */
+export function pageOf(records: Iterable<MemoryRecord>, query: PageQuery): MemoryPage {
+  const matching: MemoryRecord[] = [];
+  const speakers = new Set<string>();
+  for (const record of records) {
+    if (record.speaker !== undefined && record.deletedAt === undefined) speakers.add(record.speaker);
+    if (matchesFilter(record, query)) matching.push(record);
+  }
+  // Newest first; among memories created at the same time, the later one first (the reverse of `list`).
+  matching.reverse().sort((a, b) => b.createdAt - a.createdAt);
+  return {
+    memories: matching.slice(0, Math.max(0, query.limit)).map((r) => structuredClone(r)),
+    total: matching.length,
+    speakers: [...speakers].sort(),
+  };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { QuotaError } from '../core/errors';
+import { QuotaError, StaleMemoryError } from '../core/errors';
 import { textHash } from '../core/ids';
-import type { MemoryEvent, MemoryRecord } from '../core/types';
+import type { HeldPass, MemoryEvent, MemoryRecord } from '../core/types';
 import { describeStoreConformance } from './conformance';
 import { CorruptRecordError, StoreClosedError } from './errors';
 import { DB_VERSION, EMBEDDING_CHUNK_SIZE, EVENT_RUN_SIZE } from './idb-schema';
@@ -108,11 +108,22 @@ describe('IndexedDbStore persistence', () => {
       time: T0 + 2,
       attempts: 1,
     });
+    const held: HeldPass = {
+      state: 'held',
+      turnId: 't4',
+      text: 'Forget it all.',
+      turnTime: T0,
+      ops: [{ op: 'DELETE', id: 'm1', expected: { text: (await first.get('m1'))!.text } }],
+      reason: 'It would forget 1 of the 1 memories it compared.',
+      heldAt: T0 + 3,
+    };
+    await first.putPass(held);
     const before = await first.export();
     first.close();
 
     const second = await open(name);
     expect({ ...(await second.export()), exportedAt: 0 }).toEqual({ ...before, exportedAt: 0 });
+    expect(await second.passes()).toEqual([held]);
     expect(await second.findTurn('t1')).toMatchObject({ turnId: 't1' });
     const hits = await second.search({ text: '', vector: new Float32Array([1, 0]), embedderId: 'e' });
     expect(hits.map((h) => h.memory.id)).toEqual(['m1']);
@@ -353,6 +364,27 @@ describe('IndexedDbStore with two writers on one database', () => {
     expect((await a.get('shared'))!.text).toBe(shared[1]!.after);
   });
 
+  it('refuses the second of two UPDATEs decided against the same text from two stores, inside its transaction', async () => {
+    const name = freshName();
+    const [a, b] = [await open(name), await open(name)];
+    await a.apply({ time: T0, ops: [{ op: 'ADD', id: 'list', text: 'Shared list: seed' }] });
+    const shown = { text: (await b.get('list'))!.text };
+    const runs = await Promise.allSettled([
+      a.apply({ turnId: 'a', ops: [{ op: 'UPDATE', id: 'list', text: 'seed, A-1, A-2', expected: shown }] }),
+      b.apply({ turnId: 'b', ops: [{ op: 'UPDATE', id: 'list', text: 'seed, B-1, B-2', expected: shown }] }),
+    ]);
+    const won = runs.findIndex((r) => r.status === 'fulfilled');
+    const lost = runs.find((r) => r.status === 'rejected');
+    expect(won).not.toBe(-1);
+    expect(lost?.status === 'rejected' && lost.reason).toBeInstanceOf(StaleMemoryError);
+    const winner = won === 0 ? 'seed, A-1, A-2' : 'seed, B-1, B-2';
+    expect((lost as PromiseRejectedResult).reason).toMatchObject({
+      stale: [{ memoryId: 'list', expected: 'Shared list: seed', current: winner }],
+    });
+    expect((await a.get('list'))!.text).toBe(winner);
+    expect((await b.history('list')).map((e) => e.type)).toEqual(['ADD', 'UPDATE']);
+  });
+
   it('tells the other store about each change and refreshes its search index', async () => {
     const name = freshName();
     const [a, b] = [await open(name), await open(name)];
@@ -511,6 +543,7 @@ describe('IndexedDbStore schema upgrades', () => {
         'memories',
         'messages',
         'models',
+        'passes',
         'settings',
       ].sort(),
     );
@@ -674,6 +707,94 @@ describe('IndexedDbStore schema upgrades', () => {
     expect(await rawRequest(tx.objectStore('events').count())).toBe(6);
     // 69 vectors of `e` in two chunks, 2 of `f` in one.
     expect(await rawRequest(tx.objectStore('embeddings').count())).toBe(3);
+    raw.close();
+  });
+
+  /** A version-3 database written with the raw API: the v3 layout and one record of each kind. */
+  async function writeV3(name: string): Promise<void> {
+    const db = await rawOpen(name, 3, (raw) => {
+      raw.createObjectStore('memories', { keyPath: 'chunk', autoIncrement: true }).createIndex('ids', 'ids', {
+        multiEntry: true,
+      });
+      raw.createObjectStore('events', { keyPath: 'seq' }).createIndex('memoryIds', 'memoryIds', {
+        multiEntry: true,
+      });
+      raw.createObjectStore('batches', { keyPath: 'batchId' }).createIndex('turnId', 'turnId');
+      const embeddings = raw.createObjectStore('embeddings', { autoIncrement: true });
+      embeddings.createIndex('embedderId', 'embedderId');
+      embeddings.createIndex('keys', 'keys', { multiEntry: true });
+      raw.createObjectStore('failures', { keyPath: 'turnId' });
+      raw.createObjectStore('conversations', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+      raw.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversationId', 'conversationId');
+      raw.createObjectStore('settings', { keyPath: 'key' });
+      raw.createObjectStore('models', { keyPath: 'id' });
+    });
+    await rawPut(db, 'memories', [
+      { ids: ['m1', 'm2'], memories: memories.map((m, i) => ({ ...m, ord: i + 1 })) },
+    ]);
+    await rawPut(db, 'events', [{ seq: 1, events, memoryIds: ['m1', 'm2'] }]);
+    await rawPut(db, 'batches', [
+      {
+        batchId: 'b2',
+        turnId: 't2',
+        time: T0 + 5,
+        applied: [
+          { op: 'UPDATE', memoryId: 'm1', text: 'Likes green tea', previousText: 'Likes tea' },
+          { op: 'DELETE', memoryId: 'm2', previousText: 'Owns a cat' },
+        ],
+      },
+    ]);
+    await rawPut(db, 'embeddings', [
+      {
+        embedderId: 'e',
+        keys: [`e:${textHash('Likes green tea')}`],
+        dims: 2,
+        vectors: new Float32Array([1, 0]),
+      },
+    ]);
+    await rawPut(db, 'failures', [
+      {
+        turnId: 't9',
+        text: 'x',
+        turnTime: T0,
+        stage: 'decide',
+        code: 'c',
+        message: 'm',
+        time: T0,
+        attempts: 1,
+      },
+    ]);
+    await rawPut(db, 'messages', [{ id: 't2', conversationId: 'c1', role: 'user', text: 'hi', time: T0 }]);
+    db.close();
+  }
+
+  it('upgrades a version-3 database by adding the pass journal, keeping everything else as it was', async () => {
+    const name = freshName();
+    await writeV3(name);
+    const store = await open(name);
+    expect(await store.list({ includeDeleted: true })).toEqual(memories);
+    expect(await store.history()).toEqual(events);
+    expect(await store.findTurn('t2')).toMatchObject({ batchId: 'b2' });
+    expect((await store.failures()).map((f) => f.turnId)).toEqual(['t9']);
+    const hit = await store.search({ text: '', vector: new Float32Array([1, 0]), embedderId: 'e', limit: 1 });
+    expect(hit.map((h) => h.memory.id)).toEqual(['m1']);
+    expect(await store.passes()).toEqual([]);
+    const pass = {
+      state: 'pending',
+      turnId: 't3',
+      text: 'x',
+      turnTime: T0,
+      startedAt: T0,
+      resumes: 0,
+    } as const;
+    await store.putPass(pass);
+    store.close();
+
+    const raw = await rawOpen(name);
+    expect(raw.version).toBe(DB_VERSION);
+    const tx = raw.transaction(['passes', 'messages'], 'readonly');
+    expect(await rawRequest(tx.objectStore('passes').getAll())).toEqual([pass]);
+    expect(await rawRequest(tx.objectStore('messages').get('t2'))).toMatchObject({ text: 'hi' });
     raw.close();
   });
 

@@ -7,8 +7,10 @@
  * - A batch, an undo, an import or a clear is ONE readwrite transaction; anything failing mid-way (an invalid op,
  *   a full disk, an abort, a crash) aborts it and leaves nothing partial. `QuotaExceededError` becomes `QuotaError`.
  * - Writers from every tab are serialized by the Web Lock `memory-r1-write`, and each write re-reads what it plans
- *   against inside its transaction, so concurrent batches from two pages lose no update. Every committed change is
- *   announced on the BroadcastChannel `memory-r1-changes`; other pages refresh their index and call `onChange`.
+ *   against inside its transaction, so concurrent batches from two pages lose no update, and an UPDATE or DELETE
+ *   decided against a text its memory no longer has is refused there (`StaleMemoryError`). Every committed change
+ *   is announced on the BroadcastChannel `memory-r1-changes`; other pages refresh their index and call `onChange`.
+ * - A batch for a turn, and a turn's failure, remove the turn's pass journal entry in the same transaction.
  * - Every record read back is validated; a damaged record raises `CorruptRecordError` instead of vanishing.
  *
  * `get`, `list`, `history`, `findTurn`, `failures` and `export` read the database (always current, across tabs);
@@ -25,8 +27,11 @@ import type {
   MemoryExport,
   MemoryFilter,
   MemoryOpBatch,
+  MemoryPage,
   MemoryRecord,
   MemoryStore,
+  PageQuery,
+  PassRecord,
   ScoredMemory,
   SearchQuery,
   TurnFailure,
@@ -42,7 +47,7 @@ import {
 import { StoreClosedError, VectorDimensionError } from './errors';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from './export-format';
 import { HybridIndex } from './hybrid-search';
-import { checkVectorDims, matchesFilter, searchIndex } from './index-search';
+import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './index-search';
 import {
   DEFAULT_DB_NAME,
   EMBEDDING_CHUNK_SIZE,
@@ -67,6 +72,7 @@ import {
 } from './idb-schema';
 import { type IDBPTransaction, type StoreNames, unwrap } from 'idb';
 import { type ImportState, importMemoryIds, planImport } from './import-planner';
+import { byTurnTime, passRecordSchema } from './pass-journal';
 
 /** Name of the Web Lock every writer of the default database holds. */
 export const WRITE_LOCK = 'memory-r1-write';
@@ -84,8 +90,8 @@ export interface IndexedDbStoreOptions {
 /** A committed change, from this page (`local`) or another page on the same database (`remote`). */
 export interface StoreChange {
   origin: 'local' | 'remote';
-  /** What changed: memories (and their events), embeddings, failures, or everything (clear). */
-  kind: 'memories' | 'embeddings' | 'failures' | 'reset';
+  /** What changed: memories (and their events), embeddings, failures, the pass journal, or everything (clear). */
+  kind: 'memories' | 'embeddings' | 'failures' | 'passes' | 'reset';
   /** The memories concerned, for `memories` and `embeddings`. */
   memoryIds?: string[];
   /**
@@ -113,6 +119,7 @@ const changeMessageSchema = z.discriminatedUnion('kind', [
     hashes: z.array(z.string()),
   }),
   z.object({ kind: z.literal('failures'), db: z.string(), from: fromId }),
+  z.object({ kind: z.literal('passes'), db: z.string(), from: fromId }),
   z.object({ kind: z.literal('reset'), db: z.string(), from: fromId }),
 ]);
 type ChangeMessage = z.infer<typeof changeMessageSchema>;
@@ -120,8 +127,9 @@ type ChangeMessage = z.infer<typeof changeMessageSchema>;
 /** Keeps only the fields of a failure the schema knows, so a caller's extra fields never make the store unreadable. */
 const failureInputSchema = z.object(turnFailureSchema.shape);
 
-const MEMORY_STORES: Names[] = ['memories', 'events', 'batches', 'embeddings'];
-const BANK_STORES: Names[] = ['memories', 'events', 'batches', 'embeddings', 'failures'];
+/** What `apply` and `undo` write: the bank, and the pass journal entry a turn's batch ends. */
+const MEMORY_STORES: Names[] = ['memories', 'events', 'batches', 'embeddings', 'passes'];
+const BANK_STORES: Names[] = ['memories', 'events', 'batches', 'embeddings', 'failures', 'passes'];
 type Names = StoreNames<MemoryDbSchema>;
 /** A readwrite transaction over some of the stores (typed loosely: the names are checked when it is opened). */
 type WriteTx = IDBPTransaction<MemoryDbSchema, Names[], 'readwrite'>;
@@ -233,6 +241,8 @@ export class IndexedDbStore implements MemoryStore {
     return this.exclusive(opts.signal, async () => {
       const outcome = await this.write(MEMORY_STORES, opts.signal, async (tx, out) => {
         if (batch.turnId !== undefined) {
+          // Queued first: any failure below aborts the transaction, and the journal entry stays with it.
+          out('passes').delete(batch.turnId);
           const earlier = await liveBatchForTurn(tx, batch.turnId);
           if (earlier) return { duplicate: { ...toAppliedBatch(earlier), duplicate: true } };
         }
@@ -278,6 +288,12 @@ export class IndexedDbStore implements MemoryStore {
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
     return (await this.readAllMemories()).filter((r) => matchesFilter(r, filter));
+  }
+
+  /** Served from the cache that search uses (every record, oldest first), not from the database. */
+  async page(query: PageQuery): Promise<MemoryPage> {
+    if (this.closedBy) throw new StoreClosedError(this.closedBy);
+    return pageOf(this.records.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
@@ -342,8 +358,9 @@ export class IndexedDbStore implements MemoryStore {
   async recordFailure(failure: TurnFailure): Promise<void> {
     const clean = fitFailure(failureInputSchema.parse(failure));
     await this.exclusive(undefined, () =>
-      this.write(['failures'], undefined, async (tx, out) => {
+      this.write(['failures', 'passes'], undefined, async (tx, out) => {
         out('failures').put(clean);
+        out('passes').delete(clean.turnId);
       }),
     );
     this.announce({ kind: 'failures' });
@@ -361,6 +378,26 @@ export class IndexedDbStore implements MemoryStore {
       }),
     );
     this.announce({ kind: 'failures' });
+  }
+
+  async putPass(pass: PassRecord): Promise<void> {
+    const clean = passRecordSchema.parse(pass);
+    await this.exclusive(undefined, () =>
+      this.write(['passes'], undefined, async (tx, out) => out('passes').put(clean)),
+    );
+    this.announce({ kind: 'passes' });
+  }
+
+  async passes(): Promise<PassRecord[]> {
+    const values = await this.db.getAll('passes');
+    return values.map((p) => readRecord(passRecordSchema, 'passes', p)).sort(byTurnTime);
+  }
+
+  async clearPass(turnId: string): Promise<void> {
+    await this.exclusive(undefined, () =>
+      this.write(['passes'], undefined, async (tx, out) => out('passes').delete(turnId)),
+    );
+    this.announce({ kind: 'passes' });
   }
 
   /** One consistent snapshot (a single read transaction), so a concurrent write in another tab cannot tear it. */
@@ -595,7 +632,9 @@ export class IndexedDbStore implements MemoryStore {
     })().catch(() => undefined);
   }
 
-  private announce(change: { kind: 'memories'; memoryIds: string[] } | { kind: 'failures' | 'reset' }): void {
+  private announce(
+    change: { kind: 'memories'; memoryIds: string[] } | { kind: 'failures' | 'passes' | 'reset' },
+  ): void {
     this.broadcast(change);
     this.emit({ origin: 'local', ...change });
   }
@@ -604,7 +643,7 @@ export class IndexedDbStore implements MemoryStore {
     change:
       | { kind: 'memories'; memoryIds: string[] }
       | { kind: 'embeddings'; embedderId: string; hashes: string[] }
-      | { kind: 'failures' | 'reset' },
+      | { kind: 'failures' | 'passes' | 'reset' },
   ): void {
     const message: ChangeMessage = { ...change, db: this.name, from: this.instanceId };
     this.channel.postMessage(message);
@@ -639,7 +678,7 @@ export class IndexedDbStore implements MemoryStore {
       await this.reload();
       return undefined;
     }
-    if (message.kind === 'failures') return undefined;
+    if (message.kind === 'failures' || message.kind === 'passes') return undefined;
     const tx: ReadTx = this.db.transaction(['memories', 'embeddings'], 'readonly');
     if (message.kind === 'memories') {
       const current = await readMemories(tx, message.memoryIds);

@@ -155,6 +155,67 @@ describe('startTestServer', () => {
     expect(await server.requests[0]?.ended).toBe('cut');
   });
 
+  it('keeps a stream open with keep-alive comments after the partial text, until the client leaves', async () => {
+    server.setHandler(() => ({ kind: 'keep-alive', partialText: 'still here', intervalMs: 20 }));
+    const res = await post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    while ((received.match(/: keep-alive\n\n/g) ?? []).length < 3) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the stream ended: ${received}`);
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toContain('"content":"still "');
+    expect(received).not.toContain('finish_reason":"stop"');
+    expect(received).not.toContain('[DONE]');
+    await reader.cancel();
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('trickles a non-streaming reply that never completes when kept alive', async () => {
+    server.setHandler(() => ({ kind: 'keep-alive', intervalMs: 20 }));
+    const res = await post({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let bytes = 0;
+    while (bytes < 3) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('the body ended');
+      expect(new TextDecoder().decode(value).trim()).toBe('');
+      bytes += value.length;
+    }
+    await reader.cancel();
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('streams past max_tokens without end when told to ignore it, until the client leaves', async () => {
+    server.setHandler(() => ({ kind: 'ignore-max-tokens', text: 'Start: ', filler: 'more ' }));
+    const res = await post({
+      model: 'm',
+      stream: true,
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    while ((received.match(/"content":"more "/g) ?? []).length < 500) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('the stream ended');
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toContain('"content":"Start: "');
+    await reader.cancel();
+    expect(await server.requests[0]?.ended).toBe('cut');
+  });
+
+  it('answers far past max_tokens without streaming when told to ignore it', async () => {
+    server.setHandler(() => ({ kind: 'ignore-max-tokens', text: 'Start: ', filler: 'more ' }));
+    const res = await post({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+    expect(await contentOf(res)).toBe(`Start: ${'more '.repeat(50)}`);
+  });
+
   it('sends malformed JSON when told to', async () => {
     server.setHandler(() => ({ kind: 'malformed', raw: '{"choices": [' }));
     const res = await post({ model: 'm', messages: [{ role: 'user', content: 'x' }] });

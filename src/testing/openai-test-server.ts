@@ -1,8 +1,9 @@
 /**
  * A local OpenAI-compatible chat server for tests (Node `http`, no framework, binds 127.0.0.1). Core, eval, RL and
  * end-to-end tests talk to it instead of a real LLM: it records every request, lets a test script each response
- * (text, error status, delay, mid-stream disconnect, a hanging stream, malformed JSON), and by default answers the
- * three Memory-R1 prompts deterministically so a whole memory pipeline works without a model.
+ * (text, error status, delay, mid-stream disconnect, a hanging stream, a stream kept alive forever, a reply that
+ * ignores `max_tokens`, malformed JSON), and by default answers the three Memory-R1 prompts deterministically so a
+ * whole memory pipeline works without a model.
  *
  * ## API (stable)
  * ```ts
@@ -123,6 +124,27 @@ export type HandlerResult =
       /** Sends `partialText` (streaming) or nothing, then keeps the connection open until the client leaves. */
       kind: 'hang';
       partialText?: string;
+    }
+  | {
+      /**
+       * Never finishes. Streaming: sends `partialText` as chunks, then an SSE comment (`: keep-alive`) every
+       * `intervalMs` until the client leaves. Non-streaming: a 200 whose JSON body never completes (a space, which
+       * JSON allows before a value, every `intervalMs`).
+       */
+      kind: 'keep-alive';
+      partialText?: string;
+      /** Default 1000. */
+      intervalMs?: number;
+    }
+  | {
+      /**
+       * Ignores `max_tokens`. Streaming: sends `text`, then `filler` again and again (one chunk each) until the
+       * client leaves. Non-streaming: `text` followed by `filler` repeated ten times `max_tokens` (default 1000).
+       */
+      kind: 'ignore-max-tokens';
+      text?: string;
+      /** Default `'and on '`. */
+      filler?: string;
     }
   | {
       /** Non-streaming: a 200 with `raw` as the body. Streaming: one `data: <raw>` event, then `data: [DONE]`. */
@@ -354,6 +376,38 @@ async function respond(res: ServerResponse, req: TestChatRequest, result: Resolv
       }
       return;
     }
+    case 'keep-alive': {
+      if (req.stream) {
+        const stream = new ChunkWriter(res, req);
+        startSse(res);
+        stream.role();
+        for (const piece of splitWords(result.partialText ?? '')) stream.content(piece);
+      } else res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(
+        () => res.write(req.stream ? ': keep-alive\n\n' : ' '),
+        result.intervalMs ?? 1000,
+      );
+      res.once('close', () => clearInterval(timer));
+      return;
+    }
+    case 'ignore-max-tokens': {
+      const text = result.text ?? '';
+      const filler = result.filler ?? 'and on ';
+      if (!req.stream) {
+        await respond(res, req, { kind: 'text', text: text + filler.repeat(10 * (req.maxTokens ?? 1000)) });
+        return;
+      }
+      const stream = new ChunkWriter(res, req);
+      startSse(res);
+      stream.role();
+      for (const piece of splitWords(text)) stream.content(piece);
+      // Endless, at the pace the client reads: wait for the socket to drain, and stop once the client has left.
+      while (!res.destroyed) {
+        if (stream.content(filler)) await new Promise((resolve) => setImmediate(resolve));
+        else await drained(res);
+      }
+      return;
+    }
     case 'text': {
       const usage = result.usage ?? {
         promptTokens: countWords(req.messages.map((m) => m.content).join(' ')),
@@ -408,8 +462,9 @@ class ChunkWriter {
     ]);
   }
 
-  content(text: string): void {
-    this.write([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
+  /** Writes one content chunk; false when the socket's buffer is full (wait for `drain`). */
+  content(text: string): boolean {
+    return this.write([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
   }
 
   finish(reason: string, usage: TestUsage | undefined): void {
@@ -420,7 +475,7 @@ class ChunkWriter {
     this.write([], usage);
   }
 
-  private write(choices: unknown[], usage?: TestUsage): void {
+  private write(choices: unknown[], usage?: TestUsage): boolean {
     const chunk = {
       id: 'chatcmpl-test',
       object: 'chat.completion.chunk',
@@ -429,7 +484,7 @@ class ChunkWriter {
       choices,
       ...(usage ? { usage: usageJson(usage) } : {}),
     };
-    this.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    return this.res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 }
 
@@ -456,6 +511,19 @@ function sendError(
   headers?: Record<string, string>,
 ): void {
   sendJson(res, status, { error: { message, type: 'test_server_error', code: status } }, headers);
+}
+
+/** Resolves once `res` can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Resolves true after `ms`, or false as soon as the client goes away (so no timer outlives a test). */

@@ -70,7 +70,7 @@ describe('MemoryService', () => {
     const first = await rpc.createConversation({ title: 'Intro' }, ctx());
     await say(first.id, 'My sister Ana lives in Lisbon.');
     await service.idle();
-    const memories = await rpc.listMemories({}, ctx());
+    const { memories } = await rpc.listMemories({}, ctx());
     expect(memories.map((m) => m.text)).toEqual(['User: My sister Ana lives in Lisbon.']);
     const [user] = await rpc.listMessages({ conversationId: first.id }, ctx());
     expect(user?.memory).toMatchObject({
@@ -154,7 +154,7 @@ describe('MemoryService', () => {
     );
     await say(conversation.id, 'I adopted a cat named Miso.');
     await service.idle();
-    expect(await rpc.listMemories({}, ctx())).toEqual([]);
+    expect((await rpc.listMemories({}, ctx())).memories).toEqual([]);
     const failures = await rpc.failures(null, ctx());
     expect(failures).toMatchObject([{ speaker: 'Ana' }]);
     const [user] = await rpc.listMessages({ conversationId: conversation.id }, ctx());
@@ -164,7 +164,7 @@ describe('MemoryService', () => {
     await rpc.configure({ settings: named('Bea') }, ctx());
     const retried = await rpc.retryFailure({ turnId: user!.id }, ctx());
     expect(retried.status).toBe('done');
-    expect((await rpc.listMemories({}, ctx())).map((m) => [m.speaker, m.text])).toEqual([
+    expect((await rpc.listMemories({}, ctx())).memories.map((m) => [m.speaker, m.text])).toEqual([
       ['Ana', 'Ana: I adopted a cat named Miso.'],
     ]);
     expect(await rpc.failures(null, ctx())).toEqual([]);
@@ -174,22 +174,22 @@ describe('MemoryService', () => {
     const conversation = await rpc.createConversation({}, ctx());
     await say(conversation.id, 'I work as a nurse in Porto.');
     await service.idle();
-    const [memory] = await rpc.listMemories({}, ctx());
+    const [memory] = (await rpc.listMemories({}, ctx())).memories;
     const edit = await rpc.editMemory({ id: memory!.id, text: 'User: I work as a doctor in Porto.' }, ctx());
-    expect((await rpc.listMemories({}, ctx()))[0]?.text).toBe('User: I work as a doctor in Porto.');
+    expect((await rpc.listMemories({}, ctx())).memories[0]?.text).toBe('User: I work as a doctor in Porto.');
     await rpc.undo({ batchId: edit.batchId }, ctx());
-    expect((await rpc.listMemories({}, ctx()))[0]?.text).toBe('User: I work as a nurse in Porto.');
+    expect((await rpc.listMemories({}, ctx())).memories[0]?.text).toBe('User: I work as a nurse in Porto.');
     const del = await rpc.deleteMemory({ id: memory!.id }, ctx());
-    expect(await rpc.listMemories({}, ctx())).toEqual([]);
+    expect((await rpc.listMemories({}, ctx())).memories).toEqual([]);
     await rpc.undo({ batchId: del.batchId }, ctx());
-    expect(await rpc.listMemories({}, ctx())).toHaveLength(1);
+    expect((await rpc.listMemories({}, ctx())).memories).toHaveLength(1);
 
     const history = await rpc.history({ memoryId: memory!.id }, ctx());
     expect(history.map((e) => e.type)).toEqual(['ADD', 'UPDATE', 'UNDO_UPDATE', 'DELETE', 'UNDO_DELETE']);
 
     const [user] = await rpc.listMessages({ conversationId: conversation.id }, ctx());
     await rpc.undo({ batchId: user!.memory!.batchId!, messageId: user!.id }, ctx());
-    expect(await rpc.listMemories({}, ctx())).toEqual([]);
+    expect((await rpc.listMemories({}, ctx())).memories).toEqual([]);
     const [marked] = await rpc.listMessages({ conversationId: conversation.id }, ctx());
     expect(marked?.memory?.undone).toBe(true);
   });
@@ -200,11 +200,11 @@ describe('MemoryService', () => {
     await service.idle();
     const exported = await rpc.exportMemories(null, ctx());
     await rpc.clearAll(null, ctx());
-    expect(await rpc.listMemories({}, ctx())).toEqual([]);
+    expect((await rpc.listMemories({}, ctx())).memories).toEqual([]);
     expect(await rpc.listConversations(null, ctx())).toEqual([]);
     const report = await rpc.importMemories({ data: JSON.parse(JSON.stringify(exported)) }, ctx());
     expect(report.added).toBeGreaterThan(0);
-    expect((await rpc.listMemories({}, ctx())).map((m) => m.text)).toEqual([
+    expect((await rpc.listMemories({}, ctx())).memories.map((m) => m.text)).toEqual([
       'User: My favourite colour is green.',
     ]);
   });

@@ -1,31 +1,32 @@
 /**
  * What the memory worker does, independent of where it runs: the handlers of the `MemoryRpc` protocol over a
  * `MemoryStore`, a `ConversationStore` and the models the settings select. A user turn is saved, its Memory
- * Manager pass is queued in the background (passes run one at a time, in turn order, and never delay the reply),
- * and the Answer Agent's reply streams back as progress. A reply that fails or is stopped keeps its partial text.
+ * Manager pass is journaled and queued in the background (memory-passes.ts: passes run one at a time, in turn
+ * order, never delay the reply, and are resumed after a closed tab), and the Answer Agent's reply streams back as
+ * progress. A reply that fails or is stopped keeps its partial text.
  * `memory.worker.ts` wires this to IndexedDB, transformers.js and the real models; tests use in-memory stores.
  */
 import { AnswerAgent } from '../core/answer-agent';
+import { USER_MODEL_ID } from '../core/concurrency';
 import { isAbortError, NotFoundError, toErrorData } from '../core/errors';
 import { newId } from '../core/ids';
-import { MemoryManager, type ProcessTurnResult } from '../core/memory-manager';
-import type { ChatMessage, Embedder, MemoryStore } from '../core/types';
-import type {
-  MemoryPassInfo,
-  MemoryRpc,
-  MemoryWorkerEvent,
-  ReplyProgress,
-  StoredMessage,
-} from '../client/memory-protocol';
+import { MemoryManager } from '../core/memory-manager';
+import type { Embedder, MemoryStore } from '../core/types';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../client/memory-protocol';
 import type { RpcHandlers } from '../client/rpc';
 import {
   DEFAULT_SPEAKER,
+  reviewThreshold,
   settingsSchema,
   userSpeaker,
   validateSettings,
   type Settings,
 } from '../client/settings';
 import type { ConversationStore } from '../store/conversations-store';
+import { HISTORY_MESSAGES, toChat } from './chat-history';
+import { MemoryPasses } from './memory-passes';
+import { listMemoryPage } from './memory-pages';
+import { passLocks, type PassLocks } from './pass-locks';
 import type { RoleModels } from './role-models';
 
 /** What the service needs from its host. */
@@ -41,10 +42,9 @@ export interface MemoryServiceDeps {
   /** Pushes an event to the page. */
   emit(event: MemoryWorkerEvent): void;
   now?: () => number;
+  /** The locks passes run under; default Web Locks (shared by the tabs), else process-local ones. */
+  locks?: PassLocks;
 }
-
-/** Earlier messages shown to the agents. */
-const HISTORY_MESSAGES = 8;
 
 /** The memory worker's behaviour (see the module comment). */
 export class MemoryService {
@@ -52,17 +52,34 @@ export class MemoryService {
   private models?: Promise<RoleModels>;
   private embedder?: Embedder;
   private embedderAbort?: AbortController;
-  private passes: Promise<unknown> = Promise.resolve();
+  private readonly passes: MemoryPasses;
   private readonly streaming = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly deps: MemoryServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.passes = new MemoryPasses({
+      store: deps.store,
+      conversations: deps.conversations,
+      locks: deps.locks ?? passLocks(),
+      manager: () => this.manager(),
+      embedder: () => this.embedder,
+      emit: (event) => deps.emit(event),
+      now: this.now,
+    });
   }
 
   /** Resolves when every queued memory pass has finished (tests and benchmarks wait on it). */
   idle(): Promise<void> {
-    return this.passes.then(() => undefined);
+    return this.passes.idle();
+  }
+
+  /**
+   * Resumes the memory passes a closed tab or a crash interrupted (once the settings are known); the worker calls
+   * it again when another tab starts a pass, so that a pass is resumed here if that tab closes mid-pass.
+   */
+  resumeInterrupted(): Promise<void> {
+    return this.settings ? this.passes.resumeInterrupted() : Promise.resolve();
   }
 
   /** The protocol handlers. */
@@ -93,23 +110,17 @@ export class MemoryService {
         return null;
       },
       listMessages: async ({ conversationId }) =>
-        (await conversations.listMessages(conversationId)).map((m) =>
+        (await this.passes.settle(await conversations.listMessages(conversationId))).map((m) =>
           // A reply left "streaming" by a closed tab or crashed worker is shown as stopped, not as still running.
           m.status === 'streaming' && !this.streaming.has(m.id) ? { ...m, status: 'stopped' } : m,
         ),
       send: (params, ctx) => this.send(params.conversationId, params.text, ctx),
       retryReply: (params, ctx) => this.retryReply(params.assistantMessageId, ctx),
-      listMemories: async ({ query, ...filter }) => {
-        if (query) {
-          const hits = await store.search({ ...filter, text: query, limit: 200 });
-          return hits.map((h) => h.memory);
-        }
-        return (await store.list(filter)).reverse();
-      },
+      listMemories: (params) => listMemoryPage(store, params),
       editMemory: async ({ id, text }) =>
-        this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: 'user' })),
+        this.changed(await store.apply({ ops: [{ op: 'UPDATE', id, text }], modelId: USER_MODEL_ID })),
       deleteMemory: async ({ id }) =>
-        this.changed(await store.apply({ ops: [{ op: 'DELETE', id }], modelId: 'user' })),
+        this.changed(await store.apply({ ops: [{ op: 'DELETE', id }], modelId: USER_MODEL_ID })),
       undo: async ({ batchId, messageId }) => {
         const result = this.changed(await store.undo(batchId));
         if (messageId) {
@@ -121,7 +132,10 @@ export class MemoryService {
       },
       history: ({ memoryId }) => store.history(memoryId),
       failures: () => store.failures(),
-      retryFailure: ({ turnId }) => this.retryFailure(turnId),
+      retryFailure: ({ turnId }) => this.passes.retry(turnId, this.speaker()),
+      heldChanges: () => this.passes.held(),
+      applyHeld: ({ turnId }) => this.passes.applyHeld(turnId),
+      discardHeld: ({ turnId }) => this.passes.discardHeld(turnId),
       exportMemories: () => store.export(),
       importMemories: async ({ data }) => this.changed(await store.import(data)),
       clearAll: async () => {
@@ -144,6 +158,7 @@ export class MemoryService {
       this.embedder = undefined;
     }
     const modelId = settings.provider === 'local' ? settings.model || null : settings.onDeviceModel || null;
+    void this.resumeInterrupted().catch(() => undefined);
     return { modelId };
   }
 
@@ -208,10 +223,17 @@ export class MemoryService {
       status: 'complete',
       memory: { status: memoryOn ? 'pending' : 'off', operations: [] },
     };
-    await conversations.putMessage(user);
-    await conversations.putConversation({ ...conversation, updatedAt: time });
+    // The pass is journaled before the message is saved, so a pending turn always has its journal entry.
+    const pass = memoryOn ? await this.passes.begin(user, this.speaker()) : undefined;
+    try {
+      await conversations.putMessage(user);
+      await conversations.putConversation({ ...conversation, updatedAt: time });
+    } catch (err) {
+      await pass?.abandon();
+      throw err;
+    }
     ctx.progress({ type: 'user', message: user });
-    if (memoryOn) this.queuePass(user, toChat(earlier));
+    pass?.run();
     const assistant = await this.reply(user, earlier, newId(), ctx);
     return { user, assistant };
   }
@@ -289,79 +311,15 @@ export class MemoryService {
     return this.settings ? userSpeaker(this.settings) : DEFAULT_SPEAKER;
   }
 
-  private queuePass(user: StoredMessage, context: ChatMessage[]): void {
-    const speaker = this.speaker();
-    this.passes = this.passes.then(() => this.pass(user, context, speaker)).catch(() => undefined);
-  }
-
-  /** Runs the Memory Manager over one user turn said by `speaker` and records the outcome on the message. */
-  private async pass(user: StoredMessage, context: ChatMessage[], speaker: string): Promise<MemoryPassInfo> {
-    let info: MemoryPassInfo;
-    try {
-      const { manager } = await this.agents();
-      const mm = new MemoryManager({ model: manager, store: this.deps.store, embedder: this.embedder });
-      const result = await mm.processTurn({
-        conversationId: user.conversationId,
-        turnId: user.id,
-        speaker,
-        text: user.text,
-        time: user.time,
-        context: context.slice(-HISTORY_MESSAGES),
-      });
-      info = passInfo(result, user.memory);
-    } catch (err) {
-      // The models could not even be created: record it like a failed pass so Retry finds it.
-      const error = toErrorData(err);
-      await this.deps.store.recordFailure({
-        turnId: user.id,
-        conversationId: user.conversationId,
-        speaker,
-        text: user.text,
-        turnTime: user.time,
-        stage: 'extract',
-        code: error.code,
-        message: error.message,
-        time: this.now(),
-        attempts: 1,
-      });
-      info = { status: 'failed', operations: [], error };
-    }
-    const latest = await this.deps.conversations.getMessage(user.id);
-    if (latest) await this.deps.conversations.putMessage({ ...latest, memory: info });
-    this.deps.emit({
-      type: 'memory-pass',
-      conversationId: user.conversationId,
-      messageId: user.id,
-      memory: info,
+  /** A Memory Manager for the current settings, creating the models on first use. */
+  private async manager(): Promise<MemoryManager> {
+    const { manager } = await this.agents();
+    return new MemoryManager({
+      model: manager,
+      store: this.deps.store,
+      embedder: this.embedder,
+      review: reviewThreshold(validateSettings(this.settings!)),
     });
-    this.deps.emit({ type: 'memories-changed' });
-    return info;
-  }
-
-  private async retryFailure(turnId: string): Promise<MemoryPassInfo> {
-    const failure = (await this.deps.store.failures()).find((f) => f.turnId === turnId);
-    const message = await this.deps.conversations.getMessage(turnId);
-    const user: StoredMessage | undefined =
-      message ??
-      (failure && {
-        id: failure.turnId,
-        conversationId: failure.conversationId ?? '',
-        role: 'user',
-        text: failure.text,
-        time: failure.turnTime,
-        status: 'complete',
-      });
-    if (!user) throw new NotFoundError('That memory pass is no longer waiting for a retry.');
-    const earlier = message
-      ? (await this.deps.conversations.listMessages(message.conversationId)).filter(
-          (m) => m.time < message.time,
-        )
-      : [];
-    // A retried turn keeps the speaker it was said under, even if the user has changed their name since.
-    const speaker = failure?.speaker ?? this.speaker();
-    const run = this.passes.then(() => this.pass(user, toChat(earlier), speaker));
-    this.passes = run.catch(() => undefined);
-    return run;
   }
 
   private changed<T>(result: T): T {
@@ -373,17 +331,4 @@ export class MemoryService {
 /** The part of the settings that decides which models run. */
 function modelKey(s: Settings): string {
   return JSON.stringify([s.provider, s.baseUrl, s.model, s.onDeviceModel, s.managerModel, s.answerModel]);
-}
-
-/** Finished messages as chat history (failed replies and empty ones are left out). */
-function toChat(messages: StoredMessage[]): ChatMessage[] {
-  return messages
-    .filter((m) => m.text && (m.role === 'user' || m.status === 'complete'))
-    .map((m) => ({ role: m.role, content: m.text }));
-}
-
-function passInfo(result: ProcessTurnResult, previous: MemoryPassInfo | undefined): MemoryPassInfo {
-  if (result.status === 'failed') return { status: 'failed', operations: [], error: result.error };
-  if (result.status === 'skipped' && previous?.status === 'done') return previous;
-  return { status: 'done', batchId: result.batchId, operations: result.operations };
 }

@@ -46,7 +46,10 @@ async function start(): Promise<void> {
     emit: (event) => emit(event),
   });
   store.onChange((change) => {
-    if (change.origin === 'remote') emit({ type: 'memories-changed' });
+    if (change.origin !== 'remote') return;
+    emit({ type: 'memories-changed' });
+    // Another tab started a pass: wait on its lock, so the pass is resumed here if that tab closes mid-pass.
+    if (change.kind === 'passes') void service.resumeInterrupted().catch(() => undefined);
   });
   const server = serveRpc<MemoryRpc, MemoryWorkerEvent>(endpoint, service.handlers());
   emit = (event) => server.emit(event);

@@ -1,6 +1,6 @@
 /**
  * `<mr-app>`: the shell. Owns the settings (stored in `localStorage`, prefilled from a shared link's
- * `?provider=local&baseUrl=…&model=…` after validation), starts the memory worker, provides the services to the
+ * `?provider=local&baseUrl=…&model=…` or `?provider=cpu&model=…` after validation), starts the memory worker, provides the services to the
  * components through `@lit/context`, routes between chat, memories, settings, models and onboarding (in the URL
  * hash, so Back works), keeps the conversation list, moves focus to each new view's heading, and shows the update
  * prompt when a new version of the app is waiting.
@@ -14,6 +14,7 @@ import type { Conversation } from '../client/memory-protocol';
 import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
+  PROVIDER_NAMES,
   SettingsError,
   loadSettings,
   saveSettings,
@@ -179,7 +180,7 @@ export class MrApp extends LitElement {
       if (!fromUrl) return stored;
       saveSettings(localStorage, fromUrl);
       this.notice = {
-        text: `Using the ${fromUrl.provider === 'local' ? 'local server' : 'on-device'} setup from the link.`,
+        text: `Using the ${PROVIDER_NAMES[fromUrl.provider]} setup from the link.`,
         kind: 'info',
       };
       return fromUrl;

@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { BenchmarkService } from '../client/benchmark-client';
+import { DEFAULT_CPU_MODEL_ID } from '../client/cpu-catalog';
 import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../client/benchmark-protocol';
 import type { Settings } from '../client/settings';
 import { isAbortError } from '../core/errors';
@@ -195,6 +196,7 @@ export class MrBenchmark extends LitElement {
     const s = this.settings;
     if (!s) return 'unknown';
     if (s.provider === 'local') return `${s.model || 'the server default'} on ${s.baseUrl}`;
+    if (s.provider === 'cpu') return `${s.cpuModel || DEFAULT_CPU_MODEL_ID} (on this device's CPU)`;
     return `${s.onDeviceModel || 'the recommended on-device model'} (on this device)`;
   }
 

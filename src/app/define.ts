@@ -2,6 +2,7 @@
 import { MrApp } from './mr-app';
 import { MrChat } from './mr-chat';
 import { MrConversationList } from './mr-conversation-list';
+import { MrCpuModels } from './mr-cpu-models';
 import { MrHeldChanges } from './mr-held-changes';
 import { MrMemoryEvents } from './mr-memory-events';
 import { MrMemoryInspector } from './mr-memory-inspector';
@@ -19,6 +20,7 @@ const elements: [string, CustomElementConstructor][] = [
   ['mr-memory-inspector', MrMemoryInspector],
   ['mr-settings', MrSettings],
   ['mr-onboarding', MrOnboarding],
+  ['mr-cpu-models', MrCpuModels],
   ['mr-model-manager', MrModelManager],
   ['mr-app', MrApp],
 ];

@@ -9,6 +9,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import { BenchmarkClient, type BenchmarkService } from '../client/benchmark-client';
+import { CpuModelClient, type CpuModelService } from '../client/cpu-models-client';
 import { MemoryClient, type MemoryService } from '../client/memory-client';
 import type { Conversation } from '../client/memory-protocol';
 import {
@@ -22,7 +23,7 @@ import {
   type Settings,
 } from '../client/settings';
 import { benchmarkContext } from './benchmark-context';
-import { memoryContext, modelContext, settingsContext } from './context';
+import { cpuModelContext, memoryContext, modelContext, settingsContext } from './context';
 import type { Route } from './events';
 import { parseRoute, routeHash } from './routes';
 import type { ModelService } from './model-service';
@@ -127,6 +128,7 @@ export class MrApp extends LitElement {
 
   @provide({ context: memoryContext }) memory: MemoryService;
   @provide({ context: modelContext }) models: ModelService = new WebLlmModelService();
+  @provide({ context: cpuModelContext }) cpuModels: CpuModelService = new CpuModelClient();
   /** Starts a benchmark worker per run only, so it costs nothing until the Benchmark view is used. */
   @provide({ context: benchmarkContext }) benchmark: BenchmarkService = new BenchmarkClient();
   @provide({ context: settingsContext }) @state() settings: Settings = { ...DEFAULT_SETTINGS };

@@ -1,11 +1,12 @@
 /**
  * The thin client of the CPU engine worker (`CpuEngineRpc` over `RpcClient`): load with progress, chat with the
- * text streamed piece by piece, unload. Aborting a call tells the worker to stop (for a chat: llama.cpp cancels
+ * text streamed piece by piece, unload; list, download and delete cached GGUFs. Aborting a call tells the worker to stop (for a chat: llama.cpp cancels
  * the request and frees its slot).
  */
 import { RpcClient, type RpcEndpoint } from '../client/rpc';
 import type { ChatRequest } from '../core/types';
 import type { CpuEngineRpc, CpuLoadParams, CpuLoadProgress, CpuLoadResult } from './cpu-engine-protocol';
+import type { CachedGgufStatus } from './gguf-cache';
 import type { CompletionEnd } from './wllama-engine';
 
 /** The engine calls a `WllamaChatModel` makes (the client implements them; tests pass fakes). */
@@ -49,6 +50,24 @@ export class CpuEngineClient implements CpuChatEngine {
   /** Frees every loaded model. */
   async unload(): Promise<void> {
     await this.rpc.call('unload', null);
+  }
+
+  /** The GGUFs in the cache, complete or partly downloaded. */
+  cached(): Promise<CachedGgufStatus[]> {
+    return this.rpc.call('cached', null);
+  }
+
+  /** Checks and downloads (or resumes) a GGUF into the cache without loading it. */
+  download(
+    url: string,
+    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void } = {},
+  ): Promise<CachedGgufStatus> {
+    return this.rpc.call('download', { url }, opts);
+  }
+
+  /** Deletes a GGUF from the cache. */
+  async remove(url: string): Promise<void> {
+    await this.rpc.call('remove', { url });
   }
 
   /** Stops listening to the worker (pending calls reject). */

@@ -1,9 +1,10 @@
 /**
  * The protocol between the CPU engine worker (`src/workers/cpu-engine.worker.ts`) and its client (in the memory or
  * benchmark worker, or a page): load GGUF models (download or resume into the cache, check, load into llama.cpp),
- * stream chat completions, unload. Types only; the RPC mechanics are `src/client/rpc.ts`'s.
+ * stream chat completions, unload; and for the model manager list, download and delete cached GGUFs. Types only; the RPC mechanics are `src/client/rpc.ts`'s.
  */
 import type { ChatRequest } from '../core/types';
+import type { CachedGgufStatus } from './gguf-cache';
 import type { CompletionEnd } from './wllama-engine';
 
 /** A GGUF to load: its URL (the cache key) and the id shown in the app and recorded in audit events. */
@@ -65,4 +66,10 @@ export type CpuEngineRpc = {
   chat: { params: { url: string; request: ChatRequest }; result: CompletionEnd; progress: string };
   /** Frees every loaded model. */
   unload: { params: null; result: null };
+  /** The GGUFs in the cache (complete or partly downloaded), for the model manager. */
+  cached: { params: null; result: CachedGgufStatus[] };
+  /** Checks and downloads (or resumes) a GGUF into the cache without loading it. */
+  download: { params: { url: string }; result: CachedGgufStatus; progress: CpuLoadProgress };
+  /** Deletes a GGUF from the cache (a partial download too). */
+  remove: { params: { url: string }; result: null };
 };

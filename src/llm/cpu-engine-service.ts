@@ -2,7 +2,8 @@
  * What the CPU engine worker does, as RPC handlers (`CpuEngineRpc`): `load` checks every model URL first (GGUF,
  * architecture, memory for all of them together, disk for all downloads together), then downloads or resumes
  * each into the cache, checks memory again from the complete headers (this covers models loaded offline), and
- * loads each distinct model into its own llama.cpp instance; `chat` streams a completion; `unload` frees all.
+ * loads each distinct model into its own llama.cpp instance; `chat` streams a completion; `unload` frees all;
+ * `cached`, `download` and `remove` serve the model manager (`cpu-model-admin.ts`).
  * Options are injectable so tests can run the same service in a page with a fetch that fails on demand.
  */
 import type { RpcHandlers } from '../client/rpc';
@@ -14,6 +15,7 @@ import type {
   CpuModelRef,
   TokenizerMetadata,
 } from './cpu-engine-protocol';
+import { cpuModelAdminHandlers } from './cpu-model-admin';
 import { ModelNotLoadedError } from './errors';
 import { CacheApiGgufStore, type GgufStore } from './gguf-cache';
 import {
@@ -25,7 +27,8 @@ import {
 import { ensureGguf, type CachedGguf } from './gguf-download';
 import { inspectGgufUrl, type GgufRemoteInfo } from './gguf-remote';
 import { ggufModelInfo, type GgufHeader } from './gguf';
-import { cpuThreading, loadWllama, streamChat, type LoadedWllama } from './wllama-engine';
+import { cpuThreading } from '../client/cpu-threads';
+import { loadWllama, streamChat, type LoadedWllama } from './wllama-engine';
 
 /** Context window when the caller names none (what the Memory Manager and Answer Agent assume). */
 export const DEFAULT_CPU_CONTEXT = 4096;
@@ -189,6 +192,8 @@ export function createCpuEngineService(opts: CpuEngineServiceOptions = {}): {
       await unloadAll();
       return null;
     },
+
+    ...cpuModelAdminHandlers({ ...opts, store }),
   };
   return { handlers };
 }

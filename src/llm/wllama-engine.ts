@@ -1,11 +1,10 @@
 /**
- * llama.cpp in WebAssembly through wllama: choosing threads, loading a cached GGUF, streaming one chat completion.
+ * llama.cpp in WebAssembly through wllama: loading a cached GGUF on the threads `cpuThreading` chose
+ * (`src/client/cpu-threads.ts`), streaming one chat completion.
  * Runs in the CPU engine worker (`src/workers/cpu-engine.worker.ts`); wllama itself starts one more worker for
  * llama.cpp (and, with threads, its pthreads). Its WebAssembly is served by this app (Vite emits it as an asset,
  * `?url` below), never from a CDN; `setCompat(null)` keeps wllama's Safari fallback from fetching one.
  *
- * Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages (COOP `same-origin` +
- * COEP `require-corp` or `credentialless`); elsewhere the engine runs on one thread and says so once.
  * Structured output uses llama.cpp's own JSON-Schema-to-grammar conversion (`response_format: json_schema`):
  * tokens that would break the schema are never sampled, and once the JSON closes only end-of-turn is allowed, so
  * generation stops there even with random weights.
@@ -15,35 +14,8 @@ import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 import { throwIfAborted } from '../core/errors';
 import type { ChatRequest, FinishReason, TokenUsage } from '../core/types';
 import { normalizeCpuEngineError } from './cpu-engine-errors';
+import type { CpuThreading } from '../client/cpu-threads';
 import { jsonSchemaToGbnf } from './json-schema-grammar';
-
-/** How the engine will run here. */
-export interface CpuThreading {
-  threads: number;
-  multiThread: boolean;
-  /** Why it runs on one thread, when that is a fallback. */
-  notice?: string;
-}
-
-/** What the user is told once when the page cannot run threads. */
-export const SINGLE_THREAD_NOTICE =
-  'This page is not cross-origin isolated, so the CPU model runs on one thread (about half as fast on two cores, ' +
-  'less on more). Serve the app with the headers Cross-Origin-Opener-Policy: same-origin and ' +
-  'Cross-Origin-Embedder-Policy: require-corp to use every core.';
-
-/** Threads llama.cpp uses by default: every core up to 4, then half of them (logical cores), at most 8. */
-export function defaultThreads(cores: number): number {
-  return Math.max(1, Math.min(8, cores <= 4 ? cores : Math.ceil(cores / 2)));
-}
-
-/** The threads the engine can use in this context, `requested` (when given) capped at the core count. */
-export function cpuThreading(requested?: number): CpuThreading {
-  const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
-  if (!isolated) return { threads: 1, multiThread: false, notice: SINGLE_THREAD_NOTICE };
-  const cores = globalThis.navigator?.hardwareConcurrency || 1;
-  const threads = Math.max(1, Math.min(cores, requested ?? defaultThreads(cores)));
-  return { threads, multiThread: threads > 1 };
-}
 
 /** A model loaded into its own llama.cpp instance. */
 export interface LoadedWllama {

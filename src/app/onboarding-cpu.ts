@@ -35,9 +35,9 @@ export function cpuOffer(o: CpuOfferOptions): TemplateResult {
       memory).
     </p>
     <p class="hint">
-      Honest speed hint: a CPU is far slower than a GPU. On a fast laptop expect a reply in several seconds to
-      a minute; on a small or busy machine, minutes. Each message also starts a memory update of about the
-      same length. ${threads}
+      Honest speed hint: a CPU is far slower than a GPU. With this model a reply takes from tens of seconds to
+      several minutes, depending on the processor and how busy it is, and each message also starts a memory
+      update of about the same length. ${threads}
     </p>
     ${
       o.ready

@@ -173,6 +173,9 @@ export async function runCpuBench(argv: string[]): Promise<void> {
   const native = await nativeFigures(file, opts);
   const { server, origin } = await startVite({
     server: {
+      // No file watching: an edit in the worktree would reload the page and end an hour-long run.
+      watch: null,
+      hmr: false,
       headers: {
         'Cross-Origin-Opener-Policy': 'same-origin',
         'Cross-Origin-Embedder-Policy': 'require-corp',

@@ -2,11 +2,17 @@
 // (useLite: its model files and TF.js' wasm) are served by the app itself, the service worker and manifest come from
 // vite-plugin-pwa (generateSW, update prompt through workbox-window), and the Content-Security-Policy is written into
 // index.html and sent, with the other security headers, by `vite preview` (workers take their policy from their own
-// response headers, and only a header can forbid framing). The dev server sends the framing headers only: the whole
-// policy would block the styles it injects. Policy and headers: scripts/security-headers.ts.
+// response headers, and only a header can forbid framing). The dev server sends the framing and cross-origin
+// isolation headers only: the whole policy would block the styles it injects. Policy and headers:
+// scripts/security-headers.ts.
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { CONTENT_SECURITY_POLICY, FRAMING_HEADERS, SECURITY_HEADERS } from './scripts/security-headers.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  FRAMING_HEADERS,
+  ISOLATION_HEADERS,
+  SECURITY_HEADERS,
+} from './scripts/security-headers.ts';
 import { ortWasm } from './scripts/vite-ort-wasm.ts';
 import { useLite } from './scripts/vite-use-lite.ts';
 
@@ -29,7 +35,7 @@ export default defineConfig({
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },
   worker: { format: 'es' },
   preview: { host: '127.0.0.1', headers: { ...SECURITY_HEADERS } },
-  server: { host: '127.0.0.1', headers: { ...FRAMING_HEADERS } },
+  server: { host: '127.0.0.1', headers: { ...FRAMING_HEADERS, ...ISOLATION_HEADERS } },
   plugins: [
     ortWasm(),
     useLite(),

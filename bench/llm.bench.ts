@@ -7,6 +7,7 @@
  * (`node_modules/.cache/llm-bench-profile`).
  *
  * Options: `--runs=5`, `--prompt-words=400`, `--max-tokens=128`, `--model=<catalog id>`.
+ * With `--cpu` it benchmarks the CPU engine (llama.cpp in WebAssembly) instead: see `llm-cpu-bench.ts`.
  */
 import { chromium } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium';
@@ -35,7 +36,12 @@ function nonEmpty(text: string, flag: string): string {
 }
 
 async function main(): Promise<void> {
-  const opts = readOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--cpu')) {
+    const { runCpuBench } = await import('./llm-cpu-bench');
+    return runCpuBench(argv.filter((a) => a !== '--cpu'));
+  }
+  const opts = readOptions(argv);
   const { server, origin } = await startVite({ worker: { format: 'es' } });
   // No SwiftShader here: the bench is about the real GPU, so only WebGPU itself is switched on.
   const args = [

@@ -4,6 +4,7 @@
  * framing ones only, from the dev server; `e2e/deployments.ts` sends the same headers; docs/deploying.md shows them
  * for static hosts (a test keeps it in step). A `<meta>` policy cannot forbid framing (`frame-ancestors` is ignored
  * there) and does not reach workers, which take their policy from their own response headers; hence the headers.
+ * The cross-origin isolation headers (COOP/COEP) go with them, and the dev server sends them too.
  */
 
 /** Hosts model weights and WebLLM model libraries are downloaded from (and nothing else remote). */
@@ -30,7 +31,7 @@ const LOCAL_SERVERS = [
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
+  "worker-src 'self' blob:",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
@@ -51,9 +52,20 @@ export const FRAMING_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
 };
 
+/**
+ * Cross-origin isolation: with these the browser gives the page `SharedArrayBuffer`, which llama.cpp's threads in
+ * the CPU engine need. Every subresource from another origin must then be CORS or send
+ * `Cross-Origin-Resource-Policy`; the app loads nothing cross-origin except by `fetch` (CORS), so nothing breaks.
+ */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 /** Every header a server of the built app sends with every response (see docs/deploying.md for why each). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   ...FRAMING_HEADERS,
+  ...ISOLATION_HEADERS,
   'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; ${NO_FRAMING}`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',

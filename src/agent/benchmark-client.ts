@@ -5,7 +5,7 @@
  */
 import { AppError } from '../core/errors';
 import type { BenchmarkRpc } from '../protocol/benchmark-protocol';
-import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
+import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 
 /** What components need from the benchmark worker; `BenchmarkClient` implements it, tests may fake it. */
 export interface BenchmarkService {

@@ -18,7 +18,7 @@ import type {
   ModelLoadProgress,
   UsedMemory,
 } from '../protocol/memory-protocol';
-import { RpcClient, serveRpc } from '../protocol/rpc';
+import { RpcClient, serveRpc } from '../core/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';
 import {
   DEFAULT_STORAGE_NAME,

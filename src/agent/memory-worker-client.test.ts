@@ -2,7 +2,7 @@
 // is started and configured with the last settings, and the next call works.
 import { describe, expect, it } from 'vitest';
 import type { MemoryRpc } from '../protocol/memory-protocol';
-import { serveRpc, type RpcEndpoint, type RpcHandlers } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint, type RpcHandlers } from '../core/rpc';
 import { MemoryWorkerClient, type SupervisedWorker } from './memory-worker-client';
 
 /** A worker stand-in: one end of a MessageChannel served by `handlers`; `crash` fires its top-level error. */

@@ -6,7 +6,7 @@
  * and what to do; later calls go to the new worker.
  */
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
-import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
+import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 
 /** What components need from the memory worker; `MemoryWorkerClient` implements it, tests may fake it. */
 export interface MemoryService {

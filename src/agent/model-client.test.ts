@@ -2,7 +2,7 @@
 // request is refused by the worker side with the field named.
 import { describe, expect, it } from 'vitest';
 import type { CapabilityReport, DownloadProgress, ModelRpc, ModelService } from '../protocol/model-protocol';
-import { RpcClient, serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { RpcClient, serveRpc, type RpcEndpoint } from '../core/rpc';
 import { modelHandlers } from '../workers/model-handlers';
 import { ModelClient } from './model-client';
 

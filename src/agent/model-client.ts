@@ -13,7 +13,7 @@ import type {
   ModelRpc,
   ModelService,
 } from '../protocol/model-protocol';
-import { RpcClient, type RpcEndpoint } from '../protocol/rpc';
+import { RpcClient, type RpcEndpoint } from '../core/rpc';
 
 /** Starts the model worker. */
 function startModelWorker(): RpcEndpoint {

@@ -2,6 +2,7 @@
 import { MrApp } from './mr-app';
 import { MrChat } from './mr-chat';
 import { MrConversationList } from './mr-conversation-list';
+import { MrCpuModels } from './mr-cpu-models';
 import { MrHeldChanges } from './mr-held-changes';
 import { MrMemoryPass } from './mr-memory-pass';
 import { MrMemoryInspector } from './mr-memory-inspector';
@@ -20,6 +21,7 @@ const elements: (readonly [string, CustomElementConstructor])[] = [
   ['mr-memory-inspector', MrMemoryInspector],
   ['mr-settings', MrSettings],
   ['mr-onboarding', MrOnboarding],
+  ['mr-cpu-models', MrCpuModels],
   ['mr-model-manager', MrModelManager],
   ['mr-app', MrApp],
 ];

@@ -1,6 +1,6 @@
 /**
  * `<mr-app>`: the shell. Owns the settings (stored in `localStorage`, prefilled from a shared link's
- * `?provider=local&baseUrl=…&model=…` after validation), starts the memory worker, provides the services to the
+ * `?provider=local&baseUrl=…&model=…` or `?provider=cpu&model=…` after validation), starts the memory worker, provides the services to the
  * components through `@lit/context`, routes between chat, memories, settings, models and onboarding (in the URL
  * hash, so Back works), keeps the conversation list, moves focus to each new view's heading, and shows the update
  * prompt when a new version of the app is waiting.
@@ -9,11 +9,13 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import { BenchmarkClient, type BenchmarkService } from '../agent/benchmark-client';
+import { CpuModelClient, type CpuModelService } from '../agent/cpu-models-client';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { Conversation } from '../protocol/memory-protocol';
 import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
+  PROVIDER_NAMES,
   SettingsError,
   loadSettings,
   saveSettings,
@@ -21,7 +23,7 @@ import {
   type Settings,
 } from '../protocol/settings';
 import { benchmarkContext } from './benchmark-context';
-import { memoryContext, modelContext, settingsContext } from './context';
+import { cpuModelContext, memoryContext, modelContext, settingsContext } from './context';
 import type { Route } from './events';
 import { parseRoute, routeHash } from './routes';
 import type { ModelService } from '../protocol/model-protocol';
@@ -127,6 +129,7 @@ export class MrApp extends LitElement {
 
   @provide({ context: memoryContext }) memory: MemoryService;
   @provide({ context: modelContext }) models: ModelService = new ModelClient();
+  @provide({ context: cpuModelContext }) cpuModels: CpuModelService = new CpuModelClient();
   /** Starts a benchmark worker per run only, so it costs nothing until the Benchmark view is used. */
   @provide({ context: benchmarkContext }) benchmark: BenchmarkService = new BenchmarkClient();
   @provide({ context: settingsContext }) @state() settings: Settings = { ...DEFAULT_SETTINGS };
@@ -180,7 +183,7 @@ export class MrApp extends LitElement {
       if (!fromUrl) return stored;
       saveSettings(localStorage, fromUrl);
       this.notice = {
-        text: `Using the ${fromUrl.provider === 'local' ? 'local server' : 'on-device'} setup from the link.`,
+        text: `Using the ${PROVIDER_NAMES[fromUrl.provider]} setup from the link.`,
         kind: 'info',
       };
       return fromUrl;

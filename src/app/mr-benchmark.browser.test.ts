@@ -3,7 +3,7 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchmarkClient, type BenchmarkConnection } from '../agent/benchmark-client';
-import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { parseLocomo } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel, type LocomoAnsweringModelOptions } from '../testing/locomo-answering-model';

@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { BenchmarkService } from '../agent/benchmark-client';
+import { DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
 import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../protocol/benchmark-protocol';
 import type { Settings } from '../protocol/settings';
 import { isAbortError, errorMessage } from '../core/errors';
@@ -191,6 +192,7 @@ export class MrBenchmark extends LitElement {
     const s = this.settings;
     if (!s) return 'unknown';
     if (s.provider === 'local') return `${s.model || 'the server default'} on ${s.baseUrl}`;
+    if (s.provider === 'cpu') return `${s.cpuModel || DEFAULT_CPU_MODEL_ID} (on this device's CPU)`;
     return `${s.onDeviceModel || 'the recommended on-device model'} (on this device)`;
   }
 

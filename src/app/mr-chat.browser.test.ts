@@ -6,7 +6,7 @@ import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
-import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';

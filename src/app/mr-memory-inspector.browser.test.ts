@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
-import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { MemoryService as MemoryWorkerService } from '../workers/memory-service';

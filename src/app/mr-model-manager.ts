@@ -1,6 +1,7 @@
 /**
  * `<mr-model-manager>`: the on-device model catalog with what is cached (usable offline), download with progress,
- * delete, which model is in use, and custom models added by URL (form with inline field errors, file check, removal).
+ * delete, which model is in use, and custom models added by URL (form with inline field errors, file check, removal);
+ * then the On-device (CPU) models (`<mr-cpu-models>`).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
@@ -130,6 +131,7 @@ export class MrModelManager extends LitElement {
           </ul>`,
       })}
       ${this.renderCustomForm()}
+      <mr-cpu-models></mr-cpu-models>
     `;
   }
 

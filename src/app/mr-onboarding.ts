@@ -1,18 +1,22 @@
 /**
  * `<mr-onboarding>`: the first run. Checks whether this browser can run a model on the GPU, recommends one for the
  * device, downloads it with progress, and says when it is ready. Without WebGPU it explains why and offers the
- * Local server provider instead (an OpenAI-compatible server on this machine).
+ * Local server provider (an OpenAI-compatible server on this machine) and the On-device (CPU) provider (a small GGUF
+ * model run by llama.cpp on the processor, with an honest speed hint).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
+import { DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
+import type { CpuModelService } from '../agent/cpu-models-client';
 import { DEFAULT_BASE_URL, SettingsError, validateSettings, type Settings } from '../protocol/settings';
 import { isAbortError, errorMessage } from '../core/errors';
-import { modelContext, settingsContext } from './context';
+import { cpuModelContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields } from './form-fields';
 import type { CapabilityReport, DownloadProgress, ModelService } from '../protocol/model-protocol';
+import { cpuOffer } from './onboarding-cpu';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
@@ -59,6 +63,7 @@ export class MrOnboarding extends LitElement {
   ];
 
   @consume({ context: modelContext }) private models?: ModelService;
+  @consume({ context: cpuModelContext }) private cpuModels?: CpuModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
   @state() private mode: 'check' | 'local' = 'check';
@@ -68,6 +73,9 @@ export class MrOnboarding extends LitElement {
   @state() private localUrl = DEFAULT_BASE_URL;
   @state() private localModel = '';
   @state() private localError?: { field: string; message: string };
+  @state() private cpuProgress?: DownloadProgress;
+  @state() private cpuError = '';
+  @state() private cpuReady = false;
 
   private controller?: AbortController;
 
@@ -97,9 +105,10 @@ export class MrOnboarding extends LitElement {
       pending: () => html`<p role="status">Checking what this device can run…</p>`,
       error: (err) =>
         html`<div class="panel" role="alert">
-          <p>The device check failed: ${errorMessage(err)}</p>
-          ${this.localOffer()}
-        </div>`,
+            <p>The device check failed: ${errorMessage(err)}</p>
+            ${this.localOffer()}
+          </div>
+          ${this.cpuPanel()}`,
       complete: ({ report, recommended }) =>
         report.ok && recommended ? this.renderOnDevice(report, recommended) : this.renderUnsupported(report),
     });
@@ -107,14 +116,60 @@ export class MrOnboarding extends LitElement {
 
   private renderUnsupported(report: CapabilityReport) {
     return html`<div class="panel" role="alert">
-      <h2>This browser cannot run models on the GPU</h2>
-      <p>${report.message ?? 'WebGPU is not available.'}</p>
-      <p>
-        You can still use Memory-R1 with a language model server running on this computer, such as llama.cpp,
-        Ollama or vLLM. Your messages go only to that server.
-      </p>
-      ${this.localOffer()}
-    </div>`;
+        <h2>This browser cannot run models on the GPU</h2>
+        <p>${report.message ?? 'WebGPU is not available.'}</p>
+        <p>
+          You can still use Memory-R1 with a language model server running on this computer, such as
+          llama.cpp, Ollama or vLLM. Your messages go only to that server.
+        </p>
+        ${this.localOffer()}
+      </div>
+      ${this.cpuPanel()}`;
+  }
+
+  /** The On-device (CPU) offer: download the smallest CPU model, then chat with it. */
+  private cpuPanel() {
+    return cpuOffer({
+      threading: this.cpuModels?.threading(),
+      progress: this.cpuProgress,
+      error: this.cpuError,
+      ready: this.cpuReady,
+      onDownload: () => void this.downloadCpu(),
+      onCancel: () => this.controller?.abort(),
+      onStart: () => this.finishCpu(),
+    });
+  }
+
+  private async downloadCpu(): Promise<void> {
+    if (!this.cpuModels) return;
+    this.controller = new AbortController();
+    this.cpuError = '';
+    this.cpuProgress = { fraction: 0, text: 'Checking the model…' };
+    try {
+      await this.cpuModels.download(DEFAULT_CPU_MODEL_ID, {
+        signal: this.controller.signal,
+        onProgress: (p) => (this.cpuProgress = { fraction: p.fraction, text: p.text }),
+      });
+      this.cpuReady = true;
+    } catch (err) {
+      this.cpuError = isAbortError(err)
+        ? 'Download cancelled. What was stored is kept; downloading again resumes from there.'
+        : errorMessage(err);
+    } finally {
+      this.cpuProgress = undefined;
+    }
+  }
+
+  private finishCpu(): void {
+    if (!this.settings) return;
+    const settings: Settings = {
+      ...this.settings,
+      provider: 'cpu',
+      cpuModel: DEFAULT_CPU_MODEL_ID,
+      onboarded: true,
+    };
+    this.dispatchEvent(mrEvent('mr-settings-change', { settings }));
+    this.dispatchEvent(mrEvent('mr-navigate', { view: 'chat' }));
   }
 
   private localOffer() {

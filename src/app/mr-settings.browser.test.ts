@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { MemoryRpc } from '../protocol/memory-protocol';
-import { serveRpc } from '../protocol/rpc';
+import { serveRpc } from '../core/rpc';
 import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
 import { memoryContext, modelContext, settingsContext } from './context';
 import type { ModelService } from '../protocol/model-protocol';

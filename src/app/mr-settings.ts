@@ -1,5 +1,6 @@
 /**
- * `<mr-settings>`: provider (On-device / Local server with Server URL and Model), a model per role, the embedding
+ * `<mr-settings>`: provider (On-device / On-device (CPU) with its model and threads / Local server with Server URL
+ * and Model), a model per role, the embedding
  * model, the user's name (the speaker of their memories), memory on/off, when a pass that forgets many memories
  * waits for review, Export memories / Import memories, storage usage, Clear all data (with confirmation) and the
  * app's version.
@@ -10,17 +11,21 @@ import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import { parseImportFile } from '../agent/import-file';
+import type { CpuModelService } from '../agent/cpu-models-client';
 import type { MemoryService } from '../agent/memory-worker-client';
 import {
   DEFAULT_SPEAKER,
   NO_EMBEDDINGS,
+  PROVIDER_NAMES,
   SettingsError,
   validateSettings,
   type Settings,
 } from '../protocol/settings';
 import { EMBEDDING_MODELS } from '../core/embedding-models';
-import { memoryContext, modelContext, settingsContext } from './context';
+import { cpuModelContext, memoryContext, modelContext, settingsContext } from './context';
+import { cpuFields, PROVIDER_HINTS } from './cpu-settings';
 import { mrEvent } from './events';
+import { formatBytes } from './format';
 import { serverFields, textField } from './form-fields';
 import type { ModelService } from '../protocol/model-protocol';
 import { reviewFields } from './review-settings';
@@ -100,6 +105,7 @@ export class MrSettings extends LitElement {
 
   @consume({ context: memoryContext }) private memory?: MemoryService;
   @consume({ context: modelContext }) private models?: ModelService;
+  @consume({ context: cpuModelContext }) private cpuModels?: CpuModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
   @state() private draft?: Settings;
@@ -136,39 +142,42 @@ export class MrSettings extends LitElement {
             id="provider"
             @change=${(e: Event) => this.set({ provider: value(e) as Settings['provider'] })}
           >
-            <option value="on-device" ?selected=${s.provider === 'on-device'}>On-device</option>
-            <option value="local" ?selected=${s.provider === 'local'}>Local server</option>
+            ${(['on-device', 'cpu', 'local'] as const).map(
+              (p) => html`<option value=${p} ?selected=${s.provider === p}>${PROVIDER_NAMES[p]}</option>`,
+            )}
           </select>
-          <p class="hint" id="provider-hint">
-            ${
-              s.provider === 'on-device'
-                ? 'Runs the model in this browser on your GPU (WebGPU). Nothing leaves the device.'
-                : 'Uses an OpenAI-compatible server on this machine (llama.cpp, Ollama, vLLM). Only localhost is allowed.'
-            }
-          </p>
+          <p class="hint" id="provider-hint">${PROVIDER_HINTS[s.provider]}</p>
         </div>
         ${
-          s.provider === 'local'
-            ? serverFields({
-                ids: { baseUrl: 'baseUrl', model: 'model' },
-                baseUrl: s.baseUrl,
-                model: s.model,
-                error: this.fieldError,
-                onBaseUrl: (baseUrl) => this.set({ baseUrl }),
-                onModel: (model) => this.set({ model }),
+          s.provider === 'cpu'
+            ? cpuFields({
+                cpuModel: s.cpuModel,
+                error: err('cpuModel'),
+                threading: this.cpuModels?.threading(),
+                onModel: (cpuModel) => this.set({ cpuModel }),
+                onManage: () => this.dispatchEvent(mrEvent('mr-navigate', { view: 'models' })),
               })
-            : html`<div class="field">
-                <p class="hint">
-                  On-device model: ${s.onDeviceModel || 'the recommended model for this device'}.
-                  <button
-                    type="button"
-                    class="link"
-                    @click=${() => this.dispatchEvent(mrEvent('mr-navigate', { view: 'models' }))}
-                  >
-                    Manage models
-                  </button>
-                </p>
-              </div>`
+            : s.provider === 'local'
+              ? serverFields({
+                  ids: { baseUrl: 'baseUrl', model: 'model' },
+                  baseUrl: s.baseUrl,
+                  model: s.model,
+                  error: this.fieldError,
+                  onBaseUrl: (baseUrl) => this.set({ baseUrl }),
+                  onModel: (model) => this.set({ model }),
+                })
+              : html`<div class="field">
+                  <p class="hint">
+                    On-device model: ${s.onDeviceModel || 'the recommended model for this device'}.
+                    <button
+                      type="button"
+                      class="link"
+                      @click=${() => this.dispatchEvent(mrEvent('mr-navigate', { view: 'models' }))}
+                    >
+                      Manage models
+                    </button>
+                  </p>
+                </div>`
         }
         <h2>Models per role</h2>
         ${textField({
@@ -297,7 +306,7 @@ export class MrSettings extends LitElement {
     const s = this.form;
     if (!s) return;
     try {
-      const valid = validateSettings({ ...s, onboarded: s.provider === 'local' ? true : s.onboarded });
+      const valid = validateSettings({ ...s, onboarded: s.provider === 'on-device' ? s.onboarded : true });
       this.fieldError = undefined;
       this.draft = undefined;
       this.dispatchEvent(mrEvent('mr-settings-change', { settings: valid }));
@@ -380,19 +389,6 @@ export class MrSettings extends LitElement {
 
 function value(e: Event): string {
   return (e.target as HTMLInputElement | HTMLSelectElement).value;
-}
-
-/** Bytes as a short human-readable size. */
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 declare global {

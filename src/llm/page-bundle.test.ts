@@ -13,6 +13,7 @@ const PAGE_MODULES = [
   './capabilities',
   './custom-model',
   './errors',
+  './gguf-cache',
 ];
 
 const entry: Plugin = {
@@ -45,7 +46,13 @@ describe('the page-side LLM modules', () => {
       .map((chunk) => (chunk.type === 'chunk' ? chunk.code : ''))
       .join('\n');
     expect(code).toContain('chatCompletionStreamInit');
-    for (const engineOnly of ['Start to fetch params', 'Finish loading on ', 'tvmjs_runtime.wasm']) {
+    // WebLLM's runtime, and wllama's (the CPU engine worker's): the page lists and deletes cached GGUFs only.
+    for (const engineOnly of [
+      'Start to fetch params',
+      'Finish loading on ',
+      'tvmjs_runtime.wasm',
+      'wllama_action',
+    ]) {
       expect(code).not.toContain(engineOnly);
     }
     console.info(`[page-bundle] page-side LLM code: ${(code.length / 1024).toFixed(0)} KiB minified`);

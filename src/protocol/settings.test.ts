@@ -13,7 +13,9 @@ import {
   validateServerUrl,
   validateSettings,
   validateUserName,
+  type Settings,
 } from './settings';
+import { CPU_CATALOG, DEFAULT_CPU_MODEL_ID, checkGgufUrl, cpuModelLabel, cpuModelUrl } from './cpu-catalog';
 
 function memoryStorage(): Storage {
   const data = new Map<string, string>();
@@ -65,6 +67,62 @@ describe('settings from a shared link', () => {
     expect(() =>
       settingsFromUrl(new URLSearchParams('provider=local&model=<img src=x>'), DEFAULT_SETTINGS),
     ).toThrow(SettingsError);
+  });
+});
+
+describe('the On-device (CPU) provider', () => {
+  const gguf = 'https://huggingface.co/u/repo/resolve/main/model-q4_k_m.gguf';
+
+  it('is prefilled from a link with a catalog id or a GGUF URL, skipping onboarding', () => {
+    expect(
+      settingsFromUrl(new URLSearchParams(`provider=cpu&model=${DEFAULT_CPU_MODEL_ID}`), DEFAULT_SETTINGS),
+    ).toMatchObject({ provider: 'cpu', cpuModel: DEFAULT_CPU_MODEL_ID, onboarded: true });
+    const local = 'http://127.0.0.1:9000/tiny-qwen2.gguf';
+    expect(
+      settingsFromUrl(
+        new URLSearchParams(`provider=cpu&model=${encodeURIComponent(local)}`),
+        DEFAULT_SETTINGS,
+      ),
+    ).toMatchObject({ provider: 'cpu', cpuModel: local, onboarded: true });
+  });
+
+  it('turns a Hugging Face page link into its download link', () => {
+    const settings = validateSettings({
+      ...DEFAULT_SETTINGS,
+      provider: 'cpu',
+      cpuModel: gguf.replace('/resolve/', '/blob/'),
+    });
+    expect(settings.cpuModel).toBe(gguf);
+  });
+
+  it('refuses hosts the app may not download from, http off localhost and unknown ids, naming the field', () => {
+    const cases: [Partial<Settings>, string, RegExp][] = [
+      [{ cpuModel: 'https://example.com/m.gguf' }, 'cpuModel', /Hugging Face or this machine/],
+      [{ cpuModel: 'http://huggingface.co/u/r/resolve/main/m.gguf' }, 'cpuModel', /https/],
+      [{ cpuModel: 'Qwen9-Giant' }, 'cpuModel', /not a CPU model of the catalog/],
+      [{ cpuModel: gguf, answerModel: 'https://evil.example/x.gguf' }, 'answerModel', /evil\.example/],
+    ];
+    for (const [change, field, message] of cases) {
+      expect(() => validateSettings({ ...DEFAULT_SETTINGS, provider: 'cpu', ...change })).toThrow(
+        expect.objectContaining({ field, message: expect.stringMatching(message) }),
+      );
+    }
+  });
+
+  it('takes catalog ids and GGUF URLs as role models, and names the catalog entries with sizes', () => {
+    const settings = validateSettings({
+      ...DEFAULT_SETTINGS,
+      provider: 'cpu',
+      managerModel: gguf,
+      answerModel: DEFAULT_CPU_MODEL_ID,
+    });
+    expect(settings).toMatchObject({ managerModel: gguf, answerModel: DEFAULT_CPU_MODEL_ID });
+    expect(cpuModelUrl(DEFAULT_CPU_MODEL_ID)).toMatch(/^https:\/\/huggingface\.co\/Qwen\/.+\.gguf$/);
+    expect(cpuModelLabel(gguf)).toBe('model-q4_k_m');
+    for (const entry of CPU_CATALOG) {
+      expect(entry.ramMB).toBeGreaterThan(entry.sizeMB);
+      expect(checkGgufUrl(entry.url)).toBe(entry.url);
+    }
   });
 });
 

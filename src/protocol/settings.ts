@@ -1,5 +1,6 @@
 /**
- * The app's settings: which provider answers (WebLLM on this device or an OpenAI-compatible server on this machine),
+ * The app's settings: which provider answers (WebLLM on this device's GPU, llama.cpp on its CPU, or an
+ * OpenAI-compatible server on this machine),
  * which models serve each role, the embedding model, whether memory is on, the user's name (the speaker of the
  * memories their messages produce) and when a memory pass that deletes many memories waits for review. Settings are validated whenever they are read (from storage, from a shared
  * link's URL parameters, from the settings form), so a bad value produces a message saying what to fix and never a
@@ -8,9 +9,20 @@
 import * as z from 'zod/mini';
 import { AppError } from '../core/errors';
 import { DEFAULT_REVIEW_THRESHOLD, type ReviewThreshold } from '../core/review-guard';
+import { checkCpuModelChoice, CpuModelChoiceError } from './cpu-catalog';
 
-/** `on-device` runs WebLLM on the GPU; `local` talks to an OpenAI-compatible server on localhost. */
-export type Provider = 'on-device' | 'local';
+/**
+ * `on-device` runs WebLLM on the GPU; `cpu` runs llama.cpp (WebAssembly) on GGUF models on the CPU; `local` talks to
+ * an OpenAI-compatible server on localhost.
+ */
+export type Provider = 'on-device' | 'cpu' | 'local';
+
+/** How the UI names each provider. */
+export const PROVIDER_NAMES: Readonly<Record<Provider, string>> = {
+  'on-device': 'On-device',
+  cpu: 'On-device (CPU)',
+  local: 'Local server',
+};
 
 /** Where the default local server listens (llama.cpp's server default). */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080/v1';
@@ -120,13 +132,15 @@ export const REVIEW_MAX_DELETES_LIMIT = 1000;
 /** The stored settings document. Empty model strings mean "use the default". */
 export const settingsSchema = z.object({
   version: z.literal(1),
-  provider: z.enum(['on-device', 'local']),
+  provider: z.enum(['on-device', 'cpu', 'local']),
   baseUrl: z.string(),
   /** Server-side model name (Local server). */
   model: modelField,
   /** WebLLM model id (On-device); empty = the recommended one. */
   onDeviceModel: modelField,
-  /** Per-role overrides; empty = the chat model. */
+  /** On-device (CPU) model: a CPU catalog id or a GGUF URL; empty = the first catalog entry. */
+  cpuModel: z.string().check(z.maxLength(2000)),
+  /** Per-role overrides; empty = the chat model (On-device (CPU): catalog ids or GGUF URLs too). */
   managerModel: modelField,
   answerModel: modelField,
   /** transformers.js model id, or `none` for keyword search only; empty = the default embedder. */
@@ -152,6 +166,7 @@ export const DEFAULT_SETTINGS: Settings = {
   baseUrl: DEFAULT_BASE_URL,
   model: '',
   onDeviceModel: '',
+  cpuModel: '',
   managerModel: '',
   answerModel: '',
   embeddingModel: '',
@@ -191,9 +206,25 @@ export function validateSettings(input: Settings): Settings {
     s.model = validateModelName(s.model);
   }
   s.userName = validateUserName(s.userName);
+  if (s.provider === 'cpu') {
+    if (s.cpuModel) s.cpuModel = validateCpuModel(s.cpuModel, 'cpuModel');
+    if (s.managerModel) s.managerModel = validateCpuModel(s.managerModel, 'managerModel');
+    if (s.answerModel) s.answerModel = validateCpuModel(s.answerModel, 'answerModel');
+    return s;
+  }
   if (s.managerModel) s.managerModel = validateModelName(s.managerModel, 'managerModel');
   if (s.answerModel) s.answerModel = validateModelName(s.answerModel, 'answerModel');
   return s;
+}
+
+/** Checks an On-device (CPU) model choice (catalog id or GGUF URL, see `checkCpuModelChoice`) for `field`. */
+function validateCpuModel(value: string, field: string): string {
+  try {
+    return checkCpuModelChoice(value);
+  } catch (err) {
+    if (err instanceof CpuModelChoiceError) throw new SettingsError(field, err.message);
+    throw err;
+  }
 }
 
 /** The review threshold the settings choose, for the Memory Manager. */
@@ -204,8 +235,9 @@ export function reviewThreshold(
 }
 
 /**
- * Reads settings from `?provider=local&baseUrl=…&model=…` (a shared setup). Returns `undefined` when the URL has
- * none of these parameters; throws `SettingsError` when they are present but invalid (nothing is applied then).
+ * Reads settings from `?provider=local&baseUrl=…&model=…` or `?provider=cpu&model=<catalog id or GGUF URL>` (a
+ * shared setup; both skip onboarding). Returns `undefined` when the URL has none of these parameters; throws
+ * `SettingsError` when they are present but invalid (nothing is applied then).
  * @example settingsFromUrl(new URLSearchParams('provider=local&baseUrl=http://127.0.0.1:8787/v1&model=m'), DEFAULT_SETTINGS)
  * // => { ...DEFAULT_SETTINGS, provider: 'local', baseUrl: 'http://127.0.0.1:8787/v1', model: 'm', onboarded: true }
  */
@@ -216,22 +248,23 @@ export function settingsFromUrl(params: URLSearchParams, base: Settings): Settin
   if (provider === null && baseUrl === null && model === null) return undefined;
   const next: Settings = { ...base };
   if (provider !== null) {
-    if (provider === 'local') next.provider = 'local';
+    if (provider === 'local' || provider === 'cpu') next.provider = provider;
     else if (provider === 'on-device' || provider === 'webllm') next.provider = 'on-device';
     else {
       throw new SettingsError(
         'provider',
-        `Unknown provider "${provider}" in the link: use "local" or "on-device".`,
+        `Unknown provider "${provider}" in the link: use "local", "on-device" or "cpu".`,
       );
     }
   }
   if (baseUrl !== null) next.baseUrl = validateServerUrl(baseUrl);
   if (model !== null) {
     if (next.provider === 'local') next.model = validateModelName(model);
+    else if (next.provider === 'cpu') next.cpuModel = validateCpuModel(model, 'model');
     else next.onDeviceModel = validateModelName(model);
   }
   const valid = validateSettings(next);
-  return { ...valid, onboarded: valid.provider === 'local' ? true : base.onboarded };
+  return { ...valid, onboarded: valid.provider === 'on-device' ? base.onboarded : true };
 }
 
 /** Where settings are kept in `localStorage`. */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchmarkClient, type BenchmarkConnection } from '../agent/benchmark-client';
 import type { BenchmarkProgress } from '../protocol/benchmark-protocol';
-import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { parseLocomoJson } from '../eval/loaders/locomo-format';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { BenchmarkRpc, LocomoFileInfo } from '../protocol/benchmark-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 import { settingsSchema, validateSettings, type Settings } from '../protocol/settings';
 import { AppError, isAbortError, toErrorData } from '../core/errors';
 import type { Embedder } from '../core/types';

@@ -4,7 +4,7 @@
  * the nested WebLLM engine worker and frees the GPU memory of its model copy.
  */
 import type { BenchmarkRpc } from '../protocol/benchmark-protocol';
-import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { benchmarkHandlers } from './benchmark-service';
 import { createEmbedder, createRoleModels } from './role-models';
 

@@ -3,7 +3,7 @@
 // every memory it would change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryRpc, StoredMessage } from '../protocol/memory-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';

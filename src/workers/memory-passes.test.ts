@@ -4,7 +4,7 @@
 // stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../protocol/memory-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import type { ChatModel, PendingPass } from '../core/types';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';

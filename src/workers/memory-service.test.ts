@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress } from '../protocol/memory-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';

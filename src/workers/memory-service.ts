@@ -13,7 +13,7 @@ import { newId } from '../core/ids';
 import { MemoryManager } from '../core/memory-manager';
 import type { Embedder, MemoryStore } from '../core/types';
 import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 import {
   DEFAULT_SPEAKER,
   reviewThreshold,
@@ -157,7 +157,12 @@ export class MemoryService {
       this.embedderAbort = undefined;
       this.embedder = undefined;
     }
-    const modelId = settings.provider === 'local' ? settings.model || null : settings.onDeviceModel || null;
+    const modelId =
+      settings.provider === 'local'
+        ? settings.model || null
+        : settings.provider === 'cpu'
+          ? settings.cpuModel || null
+          : settings.onDeviceModel || null;
     void this.resumeInterrupted().catch(() => undefined);
     return { modelId };
   }
@@ -330,5 +335,13 @@ export class MemoryService {
 
 /** The part of the settings that decides which models run. */
 function modelKey(s: Settings): string {
-  return JSON.stringify([s.provider, s.baseUrl, s.model, s.onDeviceModel, s.managerModel, s.answerModel]);
+  return JSON.stringify([
+    s.provider,
+    s.baseUrl,
+    s.model,
+    s.onDeviceModel,
+    s.cpuModel,
+    s.managerModel,
+    s.answerModel,
+  ]);
 }

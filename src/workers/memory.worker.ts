@@ -11,7 +11,7 @@ import { MemoryService } from './memory-service';
 import { createEmbedder, createRoleModels, type RoleModels } from './role-models';
 import { PageChatModel } from './page-model';
 import { databaseName, parseWorkerName, type PageModelRpc } from '../protocol/agent-protocol';
-import { RpcClient, serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { RpcClient, serveRpc, type RpcEndpoint } from '../core/rpc';
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 import { IndexedDbStore } from '../store/indexeddb/indexeddb-store';
 import { IndexedDbConversationStore } from '../store/indexeddb/indexeddb-conversations';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseInput } from '../core/parse-input';
 import type { ModelRpc, ModelService } from '../protocol/model-protocol';
-import type { RpcHandlers } from '../protocol/rpc';
+import type { RpcHandlers } from '../core/rpc';
 
 const modelId = z.object({ modelId: z.string().min(1) });
 const capabilityReport = z.object({

@@ -4,7 +4,7 @@
  * first use; WebGPU, the Cache API and IndexedDB all work in a dedicated worker.
  */
 import type { ModelRpc } from '../protocol/model-protocol';
-import { serveRpc, type RpcEndpoint } from '../protocol/rpc';
+import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { modelHandlers } from './model-handlers';
 import { WebLlmModelService } from './webllm-model-service';
 

@@ -8,7 +8,7 @@ import type { ZodMiniType } from 'zod/mini';
 import { ModelOutputError } from '../core/errors';
 import type { CallOptions, ChatDelta, ChatModel, ChatRequest, ChatResult } from '../core/types';
 import { chatDeltaSchema, chatResultSchema, type PageModelRpc } from '../protocol/agent-protocol';
-import type { RpcClient } from '../protocol/rpc';
+import type { RpcClient } from '../core/rpc';
 
 /** The page's model, as the worker sees it. */
 export class PageChatModel implements ChatModel {

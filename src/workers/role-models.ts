@@ -3,11 +3,13 @@
  * `OpenAICompatibleChatModel` per distinct model name, fetching from the worker. On-device: `WebLlmChatModel`s over
  * one WebLLM engine in a nested engine worker that holds every role's model (custom models added by URL included,
  * read from IndexedDB); two different role models are checked for disk and GPU memory together before they load.
+ * On-device (CPU): `WllamaChatModel`s over llama.cpp in a nested CPU engine worker (`cpuModels`).
  * Heavy libraries (WebLLM, transformers.js, TensorFlow.js) are imported only when the settings need them. Shared by
  * the memory worker and the benchmark worker.
  */
 import type { Settings } from '../protocol/settings';
 import { NO_EMBEDDINGS } from '../protocol/settings';
+import { DEFAULT_CPU_MODEL_ID, cpuModelLabel, cpuModelUrl } from '../protocol/cpu-catalog';
 import type { ChatModel, Embedder } from '../core/types';
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CapabilityEnv } from '../llm/capabilities';
@@ -145,9 +147,53 @@ async function onDeviceModels(settings: Settings, opts: RoleModelOptions): Promi
   });
 }
 
-/** Creates (and for On-device, loads) the models the settings select. */
+/**
+ * Models for the On-device (CPU) provider: llama.cpp in WebAssembly in a nested CPU engine worker, one GGUF per
+ * distinct role model (catalog ids become their URLs). The single-thread notice the engine says once is kept on
+ * every report of that load, as the two-model warning is for WebLLM.
+ */
+async function cpuModels(settings: Settings, opts: RoleModelOptions): Promise<RoleModels> {
+  const [{ CpuEngineClient }, { createCpuRoleModels }] = await Promise.all([
+    import('../llm/cpu-engine-client'),
+    import('../llm/cpu-models'),
+  ]);
+  const ref = (choice: string) => ({ url: cpuModelUrl(choice), id: cpuModelLabel(choice) });
+  const chat = ref(settings.cpuModel || DEFAULT_CPU_MODEL_ID);
+  const worker = new Worker(new URL('./cpu-engine.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'cpu-engine',
+  });
+  let notice: string | undefined;
+  try {
+    return await createCpuRoleModels(
+      new CpuEngineClient(worker),
+      {
+        chat,
+        ...(settings.managerModel && { manager: ref(settings.managerModel) }),
+        ...(settings.answerModel && { answer: ref(settings.answerModel) }),
+      },
+      {
+        ...(opts.signal && { signal: opts.signal }),
+        onLoading: (p) => {
+          notice ??= p.notice;
+          opts.onLoading?.({
+            fraction: p.fraction,
+            text: p.text,
+            ...(notice !== undefined && { warning: notice }),
+          });
+        },
+      },
+    );
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+}
+
+/** Creates (and for On-device, GPU or CPU, loads) the models the settings select. */
 export function createRoleModels(settings: Settings, opts: RoleModelOptions = {}): Promise<RoleModels> {
-  return settings.provider === 'local' ? localModels(settings) : onDeviceModels(settings, opts);
+  if (settings.provider === 'local') return localModels(settings);
+  return settings.provider === 'cpu' ? cpuModels(settings, opts) : onDeviceModels(settings, opts);
 }
 
 /**

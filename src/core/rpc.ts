@@ -8,7 +8,7 @@
  * stray or hostile message is ignored rather than trusted.
  */
 import * as z from 'zod/mini';
-import { fromErrorData, isAbortError, toErrorData, type ErrorData } from '../core/errors';
+import { fromErrorData, isAbortError, toErrorData, type ErrorData } from './errors';
 
 /** One method of a protocol: what it takes, what it returns and what it reports while running. */
 export interface RpcMethod {

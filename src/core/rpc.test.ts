@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError, isAbortError } from '../core/errors';
+import { AppError, isAbortError } from './errors';
 import { RpcClient, serveRpc, type RpcEndpoint } from './rpc';
 
 type TestRpc = {

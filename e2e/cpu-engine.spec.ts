@@ -85,7 +85,7 @@ test('chats on the CPU engine with a GGUF from a link: a reply streams and the m
 
     const turn = page.getByRole('article', { name: 'You said' });
     const passStatus = () =>
-      turn.locator('mr-memory-events').evaluate((el) => (el as { info?: { status: string } }).info?.status);
+      turn.locator('mr-memory-pass').evaluate((el) => (el as { info?: { status: string } }).info?.status);
     await expect.poll(passStatus, { timeout: 60_000 }).toMatch(/^(done|failed|held)$/);
     await expect(turn.getByText('Updating memory…')).toHaveCount(0);
 

@@ -42,14 +42,7 @@ import { checkVectorDims, matchesFilter, pageOf, searchIndex } from '../search/i
 import { RecordCache } from '../search/record-cache';
 import { ChangeFeed, type ChangeMessage, type StoreChange } from './change-feed';
 import { attachVectors, cacheRecords, fillCache, refreshCache } from './idb-cache';
-import {
-  DEFAULT_DB_NAME,
-  type MemoryDb,
-  embeddingChunkSchema,
-  openMemoryDb,
-  readRecord,
-  toRecord,
-} from './idb-schema';
+import { DEFAULT_DB_NAME, type MemoryDb, embeddingChunkSchema, readRecord, toRecord } from './idb-schema';
 import {
   liveBatchForTurn,
   putEmbeddingRecords,
@@ -62,6 +55,7 @@ import {
 } from './idb-rows';
 import { type Names, WriteQueue, writeTransaction } from './idb-transaction';
 import { writeBatch, writeImport, writeUndo } from './idb-writes';
+import { openMemoryDb } from './idb-upgrades';
 import { byTurnTime, passRecordSchema } from './pass-journal';
 import { type StorageReport, estimateStorage, requestPersistence } from './storage-persistence';
 

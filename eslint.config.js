@@ -25,6 +25,7 @@ const LAYERS = {
 const NEUTRAL_EVAL = [
   'benchmark-run',
   'errors',
+  'failure-breaker',
   'group-means',
   'locomo-protocol',
   'metrics',

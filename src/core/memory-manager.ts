@@ -14,6 +14,7 @@
  */
 import { embedAndApply } from './apply-batch';
 import { changedAgainError, editedByUser } from './concurrency';
+import { groupFacts, packDecision } from './decision-prompt';
 import {
   isAbortError,
   throwIfAborted,
@@ -21,24 +22,24 @@ import {
   type ErrorData,
   ModelOutputError,
   PromptTooLargeError,
-  StaleMemoryError,
-  type StaleMemory,
 } from './errors';
+import { extractFacts, type PromptSettings } from './extract-facts';
 import { newId } from './ids';
-import { buildDecisionMessages, buildExtractionMessages, type AliasedMemory } from './prompts/memory-manager';
-import { MAX_FACTS_PER_TURN, MEMORY_FACTS, MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
+import { StageFailure, staleOf } from './stage-failure';
+import type {
+  MemoryManagerOptions,
+  MemoryScope,
+  ProcessTurnOptions,
+  ProcessTurnResult,
+  RejectedOperation,
+  TurnInput,
+} from './memory-manager-types';
+import { resolveOperations } from './resolve-operations';
+import { MEMORY_OPERATIONS, type DecidedOperation } from './schemas';
 import { previewOps, reviewReason, type ReviewThreshold } from './review-guard';
 import { completeStructured } from './structured-output';
-import {
-  DEFAULT_CONTEXT_WINDOW,
-  packPrompt,
-  promptBudget,
-  splitTextToFit,
-  TokenCounter,
-  type PackInput,
-} from './token-budget';
+import { DEFAULT_CONTEXT_WINDOW, promptBudget, TokenCounter } from './token-budget';
 import type {
-  AppliedOp,
   CallOptions,
   ChatMessage,
   ChatModel,
@@ -47,10 +48,20 @@ import type {
   MemoryRecord,
   MemoryStore,
   StoreOp,
-  TurnFailure,
 } from './types';
 import { turnInputSchema } from './input-schemas';
 import { parseInput } from './parse-input';
+
+export type {
+  MemoryManagerOptions,
+  MemoryScope,
+  ProcessTurnOptions,
+  ProcessTurnResult,
+  RejectedOperation,
+  TurnInput,
+  TurnStage,
+} from './memory-manager-types';
+export { resolveOperations } from './resolve-operations';
 
 /**
  * Tokens kept free for the Memory Manager's JSON: a full decision (up to 12 facts of 300 characters, each becoming
@@ -63,80 +74,6 @@ export const MANAGER_RESERVED_OUTPUT = 1024;
  * A longer turn fails at once with `PromptTooLargeError` and is not recorded for retry: retrying cannot help.
  */
 export const MAX_TURN_TEXT_BYTES = 1_048_576;
-
-/**
- * Share of the decision prompt's room (what the instructions leave) one group of facts may fill, so that the related
- * memories keep the rest: with 4,096 tokens, room for three of the longest (1,000-character) English memories.
- */
-const FACTS_SHARE = 0.5;
-
-/** Which memories a turn's facts are compared with: the speaker's, the conversation's, or all. */
-export type MemoryScope = 'speaker' | 'conversation' | 'all';
-
-/** Options of `MemoryManager`; defaults are stated beside each field. */
-export interface MemoryManagerOptions {
-  model: ChatModel;
-  store: MemoryStore;
-  /** Enables dense retrieval and stores embeddings of written texts. */
-  embedder?: Embedder;
-  /** Related memories retrieved per fact. Default 5. */
-  relatedPerFact?: number;
-  /** Most related memories shown to the decision call. Default 30. */
-  maxRelated?: number;
-  /** Earlier messages of the conversation shown to extraction. Default 4. */
-  contextTurns?: number;
-  /** Which memories facts are compared with. Default `all` (memories are about the user across conversations). */
-  scope?: MemoryScope;
-  /** Model context window in tokens. Default: the model's, else 4,096. */
-  contextWindow?: number;
-  /** Tokens reserved for the model's JSON reply. Default `MANAGER_RESERVED_OUTPUT` (1,024). */
-  reservedOutput?: number;
-  /** Sampling temperature of both calls. Default 0. */
-  temperature?: number;
-  /** IANA time zone the prompts show times in. Default `UTC`. */
-  timeZone?: string;
-  /** Holds a pass that deletes more than this allows for the user's review. Default: none, every pass applies. */
-  review?: ReviewThreshold;
-}
-
-/** One turn to process. `time` is epoch milliseconds. */
-export interface TurnInput {
-  conversationId: string;
-  turnId: string;
-  speaker: string;
-  text: string;
-  time: number;
-  /** Earlier messages, oldest first; the last `contextTurns` help resolve references. */
-  context?: ChatMessage[];
-}
-
-/** The stages of processing a turn, reported as they start. */
-export type TurnStage = 'extract' | 'retrieve' | 'decide' | 'apply';
-
-/** Options of one `processTurn` call. */
-export interface ProcessTurnOptions extends CallOptions {
-  onStage?: (stage: TurnStage) => void;
-}
-
-/** An operation the model proposed that was not applied, and why. */
-export interface RejectedOperation {
-  op: unknown;
-  reason: string;
-}
-
-/**
- * What processing one turn did. A `held` pass applied nothing: `operations` are the changes it would make and
- * `reason` says why they wait for the user's review (the pass journal keeps them).
- */
-export interface ProcessTurnResult {
-  status: 'applied' | 'failed' | 'skipped' | 'held';
-  facts: string[];
-  batchId?: string;
-  operations: AppliedOp[];
-  rejected: RejectedOperation[];
-  error?: ErrorData;
-  reason?: string;
-}
 
 /** The part of the result that applying (or holding) the decided operations produces. */
 type Committed = Pick<ProcessTurnResult, 'status' | 'batchId' | 'operations' | 'reason'>;
@@ -154,18 +91,6 @@ interface TurnDecision {
   shown: number;
 }
 
-/** Failure of one stage, with the raw model output when there was one. */
-class StageFailure extends Error {
-  constructor(
-    readonly stage: TurnFailure['stage'],
-    readonly original: unknown,
-  ) {
-    super(original instanceof Error ? original.message : String(original));
-  }
-}
-
-const normalize = (text: string): string => text.trim().replace(/\s+/g, ' ').toLowerCase();
-
 /** The Memory-R1 Memory Manager (see the module comment). */
 export class MemoryManager {
   private readonly model: ChatModel;
@@ -173,14 +98,10 @@ export class MemoryManager {
   private readonly embedder?: Embedder;
   private readonly relatedPerFact: number;
   private readonly maxRelated: number;
-  private readonly contextTurns: number;
   private readonly scope: MemoryScope;
-  private readonly budget: number;
-  private readonly reservedOutput: number;
-  private readonly temperature: number;
-  private readonly timeZone?: string;
   private readonly review?: ReviewThreshold;
-  private readonly counter: TokenCounter;
+  /** Model, token counter, budget and sampling settings of both prompts. */
+  private readonly prompts: PromptSettings;
 
   constructor(options: MemoryManagerOptions) {
     this.model = options.model;
@@ -188,17 +109,21 @@ export class MemoryManager {
     this.embedder = options.embedder;
     this.relatedPerFact = options.relatedPerFact ?? 5;
     this.maxRelated = options.maxRelated ?? 30;
-    this.contextTurns = options.contextTurns ?? 4;
     this.scope = options.scope ?? 'all';
-    this.reservedOutput = options.reservedOutput ?? MANAGER_RESERVED_OUTPUT;
-    this.budget = promptBudget(
-      options.contextWindow ?? options.model.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
-      this.reservedOutput,
-    );
-    this.temperature = options.temperature ?? 0;
-    this.timeZone = options.timeZone;
     this.review = options.review;
-    this.counter = new TokenCounter(options.model);
+    const reservedOutput = options.reservedOutput ?? MANAGER_RESERVED_OUTPUT;
+    this.prompts = {
+      model: options.model,
+      counter: new TokenCounter(options.model),
+      budget: promptBudget(
+        options.contextWindow ?? options.model.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+        reservedOutput,
+      ),
+      reservedOutput,
+      temperature: options.temperature ?? 0,
+      contextTurns: options.contextTurns ?? 4,
+      timeZone: options.timeZone,
+    };
   }
 
   /**
@@ -303,52 +228,10 @@ export class MemoryManager {
     return results;
   }
 
-  /**
-   * The turn's facts: one extraction call, or one per chunk (in order, same context) when the text does not fit
-   * one prompt whole. Any failing chunk fails the whole extraction.
-   */
+  /** The turn's facts (see extract-facts.ts); any failure is the extract stage's. */
   private async extract(turn: TurnInput, signal: AbortSignal | undefined): Promise<string[]> {
-    if (turn.text.trim() === '') return [];
     try {
-      const context = this.contextTurns > 0 ? (turn.context ?? []).slice(-this.contextTurns) : [];
-      const input: PackInput<never> = {
-        counter: this.counter,
-        budget: this.budget,
-        memories: [],
-        turns: context,
-        text: turn.text,
-        textShare: 0.8,
-        turnShare: 1,
-        render: ({ turns, text }) =>
-          buildExtractionMessages({
-            speaker: turn.speaker,
-            text,
-            time: turn.time,
-            context: turns,
-            timeZone: this.timeZone,
-          }),
-      };
-      const facts: string[] = [];
-      for (const chunk of await splitTextToFit(input)) {
-        if (chunk.trim() === '') continue;
-        throwIfAborted(signal);
-        const packed = await packPrompt({ ...input, text: chunk });
-        const { value } = await completeStructured(this.model, packed.messages, MEMORY_FACTS, {
-          signal,
-          temperature: this.temperature,
-          maxTokens: this.reservedOutput,
-        });
-        facts.push(...value.facts);
-      }
-      const seen = new Set<string>();
-      return facts
-        .map((f) => f.trim())
-        .filter((f) => {
-          const key = normalize(f);
-          if (key === '' || seen.has(key)) return false;
-          seen.add(key);
-          return true;
-        });
+      return await extractFacts(this.prompts, turn, signal);
     } catch (err) {
       throw new StageFailure('extract', err);
     }
@@ -410,65 +293,16 @@ export class MemoryManager {
   ): Promise<{ messages: ChatMessage[]; shown: MemoryRecord[] }> {
     try {
       const related = facts.length > 0 ? await this.retrieve(turn, facts, opts.signal) : [];
-      return await this.packDecision(turn, facts, related);
+      return await packDecision(this.prompts, turn, facts, related);
     } catch (err) {
       throw err instanceof StageFailure ? err.original : err;
     }
   }
 
-  private decisionMessages(
-    turn: TurnInput,
-    facts: readonly string[],
-    memories: AliasedMemory[],
-  ): ChatMessage[] {
-    return buildDecisionMessages({
-      facts,
-      memories,
-      speaker: turn.speaker,
-      time: turn.time,
-      timeZone: this.timeZone,
-    });
-  }
-
-  private async packDecision(
-    turn: TurnInput,
-    facts: string[],
-    related: MemoryRecord[],
-  ): Promise<{ messages: ChatMessage[]; shown: MemoryRecord[] }> {
-    const aliasOf = (i: number): AliasedMemory => ({ id: String(i), text: related[i]!.text });
-    const packed = await packPrompt<number>({
-      counter: this.counter,
-      budget: this.budget,
-      memories: related.map((_, i) => i),
-      render: ({ memories }) => this.decisionMessages(turn, facts, memories.map(aliasOf)),
-    });
-    return { messages: packed.messages, shown: packed.memories.map((i) => related[i]!) };
-  }
-
-  /**
-   * The facts split, in order, into groups for separate decision calls: each group at most `MAX_FACTS_PER_TURN`
-   * facts (so the reply fits the reserved output) filling at most `FACTS_SHARE` of the prompt's room. Facts that
-   * fit both limits together stay one group, so a usual turn is decided in one call.
-   */
+  /** The facts split into groups for separate decision calls (see decision-prompt.ts). */
   private async groupFacts(turn: TurnInput, facts: string[]): Promise<string[][]> {
     try {
-      const count = (group: readonly string[]) =>
-        this.counter.countMessages(this.decisionMessages(turn, group, []));
-      const empty = await count([]);
-      const limit = empty + Math.floor((this.budget - empty) * FACTS_SHARE);
-      const groups: string[][] = [];
-      let current: string[] = [];
-      for (const fact of facts) {
-        const next = [...current, fact];
-        if (current.length > 0 && (next.length > MAX_FACTS_PER_TURN || (await count(next)) > limit)) {
-          groups.push(current);
-          current = [fact];
-        } else {
-          current = next;
-        }
-      }
-      groups.push(current);
-      return groups;
+      return await groupFacts(this.prompts, turn, facts);
     } catch (err) {
       throw new StageFailure('decide', err);
     }
@@ -492,12 +326,12 @@ export class MemoryManager {
       let decided: DecidedOperation[];
       try {
         throwIfAborted(signal);
-        const packed = await this.packDecision(turn, group.facts, group.related);
+        const packed = await packDecision(this.prompts, turn, group.facts, group.related);
         shown = packed.shown;
         const result = await completeStructured(this.model, packed.messages, MEMORY_OPERATIONS, {
           signal,
-          temperature: this.temperature,
-          maxTokens: this.reservedOutput,
+          temperature: this.prompts.temperature,
+          maxTokens: this.prompts.reservedOutput,
         });
         decided = result.value.operations;
       } catch (err) {
@@ -562,104 +396,4 @@ export class MemoryManager {
       attempts: (previous?.attempts ?? 0) + 1,
     });
   }
-}
-
-/** The stale memories of a failed apply, when the store refused the batch for them. */
-function staleOf(err: unknown): StaleMemory[] | undefined {
-  const original = err instanceof StageFailure ? err.original : err;
-  return original instanceof StaleMemoryError ? original.stale : undefined;
-}
-
-/**
- * Maps the model's operations (aliases) back to store operations and rejects the invalid ones: unknown alias,
- * ADD/UPDATE without text, DELETE/UPDATE/NOOP without id, several changes to one memory (all of them are rejected,
- * since the model contradicted itself), and ADDs that repeat a shown memory or an earlier ADD. An UPDATE that
- * leaves the text unchanged is a NOOP. NOOPs are dropped: they change nothing. `earlier` holds the operations
- * already planned for the same turn (by earlier groups of facts): a change to a memory they change is rejected
- * (a store batch changes each memory at most once) and an ADD repeating theirs counts as a repeated ADD. A change
- * to a memory in `keep` (ids the user edited after an earlier decision was shown them) is rejected. Every UPDATE
- * and DELETE carries the text it was decided against as `expected`, so the store refuses it if that changed.
- */
-export function resolveOperations(
-  decided: readonly DecidedOperation[],
-  shown: readonly MemoryRecord[],
-  turn: Pick<TurnInput, 'speaker' | 'conversationId'>,
-  earlier: readonly StoreOp[] = [],
-  keep: ReadonlySet<string> = new Set(),
-): { ops: StoreOp[]; rejected: RejectedOperation[] } {
-  const rejected: RejectedOperation[] = [];
-  const changedEarlier = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [] : [op.id])));
-  const byAlias = new Map(shown.map((m, i) => [String(i), m]));
-  const shownTexts = new Map(shown.map((m, i) => [normalize(m.text), String(i)]));
-  const changesPerAlias = new Map<string, number>();
-  for (const d of decided) {
-    const alias = d.id?.trim();
-    if (d.op !== 'ADD' && d.op !== 'NOOP' && alias !== undefined && byAlias.has(alias)) {
-      changesPerAlias.set(alias, (changesPerAlias.get(alias) ?? 0) + 1);
-    }
-  }
-  const ops: StoreOp[] = [];
-  const addedTexts = new Set(earlier.flatMap((op) => (op.op === 'ADD' ? [normalize(op.text)] : [])));
-  for (const d of decided) {
-    const alias = d.id?.trim() || undefined;
-    const text = d.text?.trim() || undefined;
-    const reject = (reason: string) => rejected.push({ op: d, reason });
-    if (d.op === 'ADD') {
-      if (text === undefined) {
-        reject('ADD without text');
-        continue;
-      }
-      const key = normalize(text);
-      const same = shownTexts.get(key);
-      if (same !== undefined) {
-        reject(`ADD repeats existing memory ${same}`);
-        continue;
-      }
-      if (addedTexts.has(key)) {
-        reject('ADD repeats an earlier ADD of this turn');
-        continue;
-      }
-      addedTexts.add(key);
-      ops.push({ op: 'ADD', text, speaker: turn.speaker, conversationId: turn.conversationId });
-      continue;
-    }
-    if (alias === undefined) {
-      reject(`${d.op} without id`);
-      continue;
-    }
-    const memory = byAlias.get(alias);
-    if (memory === undefined) {
-      reject(`${d.op} names unknown memory id "${alias}"`);
-      continue;
-    }
-    if (d.op === 'NOOP') continue;
-    if ((changesPerAlias.get(alias) ?? 0) > 1) {
-      reject(`conflicting operations on memory ${alias}`);
-      continue;
-    }
-    const expected = { text: memory.text };
-    let op: StoreOp;
-    if (d.op === 'DELETE') {
-      op = { op: 'DELETE', id: memory.id, expected };
-    } else if (text === undefined) {
-      reject('UPDATE without text');
-      continue;
-    } else if (text === memory.text) {
-      continue;
-    } else {
-      op = { op: 'UPDATE', id: memory.id, text, expected };
-    }
-    if (changedEarlier.has(memory.id)) {
-      reject(`${d.op} of memory ${alias}, which an earlier group of this turn's facts already changed`);
-      continue;
-    }
-    if (keep.has(memory.id)) {
-      reject(
-        `${d.op} of memory ${alias}, which the user edited while this turn was processed; their edit is kept`,
-      );
-      continue;
-    }
-    ops.push(op);
-  }
-  return { ops, rejected };
 }

@@ -22,6 +22,7 @@ import type { CallOptions, ChatModel, Embedder } from '../core/types';
 import { UsageMeter } from '../llm/usage-meter';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ModelFailingError } from './errors';
+import { FailureBreaker } from './failure-breaker';
 import { isAdversarial, type LocomoConversation } from './loaders/locomo-format';
 import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
 import { LOCOMO_CATEGORIES } from './metrics';
@@ -43,9 +44,6 @@ export interface LocomoBenchmarkOptions extends CallOptions {
   clock?: () => number;
 }
 
-/** Consecutive model failures after which the run stops: the model is not working at all. */
-const MAX_CONSECUTIVE_FAILURES = 8;
-
 /**
  * Benchmarks one LoCoMo conversation (see the module comment).
  * @example
@@ -64,13 +62,9 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
   let questions = conversation.questions.filter((q) => !isAdversarial(q));
   if (opts.limit !== undefined) questions = questions.slice(0, Math.max(0, opts.limit));
 
-  let consecutiveFailures = 0;
-  const noteOutcome = (message: string | undefined): void => {
-    consecutiveFailures = message === undefined ? 0 : consecutiveFailures + 1;
-    if (message !== undefined && consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
-      throw new ModelFailingError(consecutiveFailures, message);
-    }
-  };
+  const breaker = new FailureBreaker<string>((message, count) => {
+    throw new ModelFailingError(count, message);
+  });
 
   const store = new InMemoryStore();
   const manager = new MemoryManager({ model: managerModel, store, embedder, scope: 'conversation' });
@@ -78,7 +72,7 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
   for (const [i, turn] of turns.entries()) {
     throwIfAborted(signal);
     const result = await manager.processTurn(turn, { signal });
-    noteOutcome(result.status === 'failed' ? (result.error?.message ?? 'unknown error') : undefined);
+    breaker.note(result.status === 'failed' ? (result.error?.message ?? 'unknown error') : undefined);
     opts.onProgress?.({ phase: 'ingest', done: i + 1, total: turns.length });
   }
   const retried = await manager.retryFailed({ signal });
@@ -110,12 +104,12 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
         prediction: result.answer,
         ...scoreLocomo(q, result.answer),
       });
-      noteOutcome(undefined);
+      breaker.note(undefined);
     } catch (err) {
       if (isAbortError(err) || signal?.aborted) throw err;
       const { message } = toErrorData(err);
       failedQuestions.push({ id: q.id, question: q.question, message });
-      noteOutcome(message);
+      breaker.note(message);
     }
     opts.onProgress?.({ phase: 'answer', done: i + 1, total: questions.length });
   }

@@ -6,7 +6,6 @@
  * item to `questions.jsonl` at once (a rerun skips them) and writes `summary.json`, `summary.md` and
  * `summary.svg` per group (LongMemEval question type, abstention apart).
  */
-import { join } from 'node:path';
 import { AnswerAgent } from '../core/answer-agent';
 import { isAbortError, throwIfAborted, toErrorData, type ErrorData } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
@@ -15,14 +14,7 @@ import { InMemoryStore } from '../store/in-memory-store';
 import type { JudgeVerdict } from './judge';
 import { Limiter } from '../node/limiter';
 import { bleu1, mem0F1 } from './metrics';
-import {
-  appendJsonLines,
-  barChartSvg,
-  markdownTable,
-  readJsonLinesLog,
-  sealJsonLinesLog,
-  writeText,
-} from '../node/report';
+import { openRunLog, writeSummaryReports } from './run-log';
 import { meanByGroup, type MetricByGroup } from './group-means';
 
 /** One item: a haystack of dated sessions and a question about it. */
@@ -82,11 +74,6 @@ export interface HaystackRunResult {
   aborted: boolean;
 }
 
-function isRecord(value: unknown): value is HaystackRecord {
-  const v = value as Partial<HaystackRecord> | null;
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.prediction === 'string';
-}
-
 async function processItem(item: HaystackItem, opts: HaystackRunOptions): Promise<HaystackRecord> {
   const { signal } = opts;
   const store = new InMemoryStore();
@@ -140,21 +127,13 @@ async function processItem(item: HaystackItem, opts: HaystackRunOptions): Promis
 
 /** Runs the items not yet in the log and writes the reports (see the module comment). */
 export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRunResult> {
-  const logFile = join(opts.outDir, 'questions.jsonl');
-  await sealJsonLinesLog(logFile);
-  const finished = new Map<string, HaystackRecord>();
-  for (const r of (await readJsonLinesLog(logFile)).records) {
-    const id = (r as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string') continue;
-    if (isRecord(r)) finished.set(id, r);
-    else finished.delete(id);
-  }
+  const log = await openRunLog<HaystackRecord>(opts.outDir);
+  const { finished } = log;
   const pending = opts.items.filter((i) => !finished.has(i.id));
   const limiter = new Limiter(Math.max(1, opts.concurrency ?? 4));
   const failed: { id: string; error: ErrorData }[] = [];
   let answeredNow = 0;
   let done = 0;
-  let writeChain: Promise<void> = Promise.resolve();
   opts.onProgress?.(0, pending.length);
   const outcomes = await Promise.allSettled(
     pending.map((item) =>
@@ -170,15 +149,13 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
           entry = { id: item.id, error: toErrorData(err) };
           failed.push(entry);
         }
-        const line = entry;
-        writeChain = writeChain.then(() => appendJsonLines(logFile, [line]));
-        await writeChain;
+        await log.append(entry);
         done += 1;
         opts.onProgress?.(done, pending.length);
       }),
     ),
   );
-  await writeChain;
+  await log.flush();
   const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason as unknown;
   if (error !== undefined && !isAbortError(error) && !opts.signal?.aborted) throw error;
 
@@ -202,27 +179,16 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
     ...(summary.judge ? [{ name: 'LLM-as-a-Judge', values: summary.judge }] : []),
   ];
   const aborted = error !== undefined;
-  await writeText(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeText(
-    join(opts.outDir, 'summary.md'),
-    [
-      `# ${opts.title}`,
-      '',
-      'Scores in %.',
-      '',
-      markdownTable(columns, rows),
-      '',
-      `Questions: ${columns.map((g) => `${g} ${count[g] ?? 0}`).join(', ')}.`,
-      ...(failed.length > 0
-        ? ['', `${failed.length} questions failed in this run (a rerun retries them).`]
-        : []),
-      ...(aborted ? ['', 'The run was stopped before the end; rerun the same command to continue.'] : []),
-      '',
-    ].join('\n'),
-  );
-  await writeText(
-    join(opts.outDir, 'summary.svg'),
-    barChartSvg({ title: opts.title, groups: columns, series: rows }),
-  );
+  await writeSummaryReports(opts.outDir, {
+    title: opts.title,
+    intro: 'Scores in %.',
+    summary,
+    columns,
+    rows,
+    count,
+    failed: failed.length,
+    ingestFailures: 0,
+    aborted,
+  });
   return { summary, records, answeredNow, failed, aborted };
 }

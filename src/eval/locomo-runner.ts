@@ -11,7 +11,6 @@
  * a rerun with another model cannot mix results. An abort stops new work, lets nothing half-written reach the
  * log, and still writes the summary of what finished.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AnswerAgent } from '../core/answer-agent';
 import { parseAnswer } from '../core/answer-parser';
@@ -20,12 +19,10 @@ import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
-import { UsageError } from '../node/errors';
 import { Judge } from './judge';
 import { Limiter } from '../node/limiter';
 import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
 import {
-  CATEGORY_ORDER,
   conversationEndTime,
   locomoTurnInputs,
   scoreLocomo,
@@ -34,14 +31,10 @@ import {
   type LocomoSummary,
 } from './locomo-protocol';
 import { LOCOMO_CATEGORIES } from './metrics';
-import {
-  appendJsonLines,
-  barChartSvg,
-  markdownTable,
-  readJsonLinesLog,
-  sealJsonLinesLog,
-  writeText,
-} from '../node/report';
+import { runBackfill } from '../embed/backfill';
+import { FailureBreaker, MAX_CONSECUTIVE_FAILURES } from './failure-breaker';
+import { checkRunConfig, loadBank, saveBank, writeReports, type SavedBank } from './locomo-run-files';
+import { openRunLog } from './run-log';
 import { turnBankText } from './retrieval';
 
 export { scoreLocomo, summarizeLocomo, type LocomoSummary };
@@ -116,9 +109,6 @@ export interface LocomoRunResult {
 /** The gold the judge sees for an adversarial question: the premise is false, so "not mentioned" is right. */
 const ADVERSARIAL_GOLD = 'Not mentioned in the conversation (the question asks about something never said).';
 
-/** Consecutive model failures after which the run stops: the server is down or misconfigured. */
-const MAX_CONSECUTIVE_FAILURES = 8;
-
 const FULL_CONTEXT_INSTRUCTIONS =
   'You answer questions about a long conversation between two people, shown below session by session with ' +
   'dates. Answer from the conversation only, in a short phrase of at most six words, with absolute dates where ' +
@@ -138,77 +128,6 @@ function fullContextMessages(conversation: LocomoConversation, question: string)
   ];
 }
 
-function isRecord(value: unknown): value is LocomoRecord {
-  const v = value as Partial<LocomoRecord> | null;
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.prediction === 'string';
-}
-
-async function checkRunConfig(outDir: string, config: LocomoRunConfig): Promise<void> {
-  const file = join(outDir, 'run.json');
-  let previous: Partial<LocomoRunConfig> | undefined;
-  try {
-    previous = JSON.parse(await readFile(file, 'utf8')) as Partial<LocomoRunConfig>;
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ENOENT') {
-      throw new UsageError(`${file} is unreadable; delete it or choose another --out directory.`);
-    }
-  }
-  if (previous) {
-    const keys = Object.keys(config) as (keyof LocomoRunConfig)[];
-    const changed = keys.filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(config[k]));
-    if (changed.length > 0) {
-      throw new UsageError(
-        `${outDir} holds results of a run with other settings (${changed
-          .map((k) => `${k}: ${JSON.stringify(previous[k])} now ${JSON.stringify(config[k])}`)
-          .join('; ')}). Choose another --out directory, or delete it to start over.`,
-      );
-    }
-  }
-  await writeText(file, `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/** A conversation's saved memory bank: the store export, and whether every turn was processed. */
-interface SavedBank {
-  complete: boolean;
-  memory: unknown;
-}
-
-async function loadBank(file: string): Promise<SavedBank | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<SavedBank>;
-    return typeof parsed.complete === 'boolean'
-      ? { complete: parsed.complete, memory: parsed.memory }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function saveBank(file: string, store: MemoryStore, complete: boolean): Promise<void> {
-  await writeText(file, JSON.stringify({ complete, memory: await store.export() }));
-}
-
-/** Embeds the memories that have no vector yet (banks restored from disk carry none). */
-async function backfillEmbeddings(
-  store: MemoryStore,
-  embedder: Embedder,
-  signal?: AbortSignal,
-): Promise<void> {
-  for (;;) {
-    const missing = await store.missingEmbeddings(embedder.id, 64);
-    if (missing.length === 0) return;
-    const vectors = await embedder.embed(
-      missing.map((m) => m.text),
-      'passage',
-      { signal },
-    );
-    await store.putEmbeddings(
-      embedder.id,
-      missing.map((m, i) => ({ text: m.text, vector: vectors[i]! })),
-    );
-  }
-}
-
 /** Runs the LoCoMo evaluation (see the module comment) and writes its reports to `outDir`. */
 export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult> {
   const { config, outDir, signal } = opts;
@@ -223,18 +142,10 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   if (opts.limit !== undefined) selected = selected.slice(0, opts.limit);
   const selectedIds = new Set(selected.map((s) => s.q.id));
 
-  const logFile = join(outDir, 'questions.jsonl');
-  await sealJsonLinesLog(logFile);
-  const log = await readJsonLinesLog(logFile);
+  const log = await openRunLog<LocomoRecord>(outDir);
   if (log.torn > 0)
-    opts.onWarning?.(`${logFile}: ${log.torn} unreadable lines ignored (a crash cut them short).`);
-  const finished = new Map<string, LocomoRecord>();
-  for (const r of log.records) {
-    const id = (r as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string') continue;
-    if (isRecord(r)) finished.set(id, r);
-    else finished.delete(id);
-  }
+    opts.onWarning?.(`${log.file}: ${log.torn} unreadable lines ignored (a crash cut them short).`);
+  const { finished } = log;
   const pending = selected.filter((s) => !finished.has(s.q.id));
   // Answers logged without a verdict (the judge failed, or the run stopped in between) only need the judge.
   const toJudge = opts.judgeModel ? selected.filter((s) => finished.get(s.q.id)?.judge === null) : [];
@@ -263,31 +174,20 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   const onAbort = () => controller.abort(signal?.reason);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  let consecutiveFailures = 0;
-  let fatal: ErrorData | undefined;
-  const noteOutcome = (error: ErrorData | undefined) => {
-    consecutiveFailures = error ? consecutiveFailures + 1 : 0;
-    if (error && consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !fatal) {
-      fatal = error;
-      controller.abort(new DOMException('Too many consecutive model failures.', 'AbortError'));
-    }
-  };
+  const breaker = new FailureBreaker<ErrorData>(() =>
+    controller.abort(new DOMException('Too many consecutive model failures.', 'AbortError')),
+  );
   const runSignal = controller.signal;
 
   const judge = opts.judgeModel ? new Judge({ model: opts.judgeModel }) : undefined;
   let answeredNow = 0;
   const failed: FailedRecord[] = [];
   let ingestFailures = 0;
-  let writeChain: Promise<void> = Promise.resolve();
-  const log1 = (record: unknown) => {
-    writeChain = writeChain.then(() => appendJsonLines(logFile, [record]));
-    return writeChain;
-  };
 
   const ingest = async (c: LocomoConversation, store: MemoryStore): Promise<void> => {
     const bank = saved.get(c.id);
     if (bank) await store.import(bank.memory);
-    if (opts.embedder) await backfillEmbeddings(store, opts.embedder, runSignal);
+    if (opts.embedder) await runBackfill(store, opts.embedder, { batchSize: 64, signal: runSignal });
     if (config.method === 'rag-turns') {
       // One batch per session, stamped with the session's date; the date is also in the text the agent sees.
       for (const s of c.sessions) {
@@ -326,7 +226,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
       for (const input of locomoTurnInputs(c)) {
         throwIfAborted(runSignal);
         const result = await limiter.run(() => manager.processTurn(input, { signal: runSignal }));
-        noteOutcome(result.status === 'failed' ? result.error : undefined);
+        breaker.note(result.status === 'failed' ? result.error : undefined);
         tick('ingest');
       }
       const retried = await limiter.run(() => manager.retryFailed({ signal: runSignal }));
@@ -354,15 +254,15 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
       );
       const judged = { ...record, judge: verdict.label };
       delete judged.judgeError;
-      await log1(judged);
+      await log.append(judged);
       finished.set(judged.id, judged);
-      noteOutcome(undefined);
+      breaker.note(undefined);
     } catch (err) {
       if (isAbortError(err) || runSignal.aborted) throw err;
       const error = toErrorData(err);
       failed.push({ id: q.id, error });
-      await log1({ ...record, judgeError: error.message });
-      noteOutcome(error);
+      await log.append({ ...record, judgeError: error.message });
+      breaker.note(error);
     }
   };
 
@@ -416,16 +316,16 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
         raw,
       };
       // Logged before judging, so a judge failure or an abort never costs the answer.
-      await log1(record);
+      await log.append(record);
       finished.set(record.id, record);
       answeredNow += 1;
-      noteOutcome(undefined);
+      breaker.note(undefined);
     } catch (err) {
       if (isAbortError(err) || runSignal.aborted) throw err;
       const failure = { id: q.id, error: toErrorData(err) };
       failed.push(failure);
-      await log1(failure);
-      noteOutcome(failure.error);
+      await log.append(failure);
+      breaker.note(failure.error);
       tick('answer');
       return;
     }
@@ -454,7 +354,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   let aborted = false;
   try {
     const outcomes = await Promise.allSettled(conversations.map(runConversation));
-    await writeChain;
+    await log.flush();
     const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
       ?.reason as unknown;
     if (error !== undefined) {
@@ -464,6 +364,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+  const fatal = breaker.tripped;
   if (fatal) {
     opts.onWarning?.(
       `Stopped after ${MAX_CONSECUTIVE_FAILURES} consecutive model failures; the last one: ${fatal.message}`,
@@ -485,45 +386,4 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
     ingestFailures,
     aborted: aborted || !!fatal,
   };
-}
-
-async function writeReports(
-  outDir: string,
-  config: LocomoRunConfig,
-  summary: LocomoSummary,
-  status: { failed: number; ingestFailures: number; aborted: boolean },
-): Promise<void> {
-  const groups = ['overall', ...CATEGORY_ORDER.filter((c) => summary.count[c] !== undefined)];
-  const rows = [
-    { name: 'F1 (Memory-R1 / mem0)', values: summary.f1 },
-    { name: 'BLEU-1', values: summary.bleu1 },
-    ...(summary.judge ? [{ name: 'LLM-as-a-Judge', values: summary.judge }] : []),
-    { name: 'F1 (LoCoMo protocol)', values: summary.f1_locomo },
-  ];
-  const md = [
-    `# LoCoMo: ${config.model} (${config.method})`,
-    '',
-    `Dataset: \`${config.dataset}\`. Judge: ${config.judgeModel ?? 'none'}. Embedder: ${config.embedder ?? 'none (lexical retrieval)'}. ` +
-      `Adversarial questions: ${config.includeAdversarial ? 'included' : 'excluded'}. Scores in %.`,
-    '',
-    markdownTable(groups, rows),
-    '',
-    `Questions: ${groups.map((g) => `${g} ${summary.count[g] ?? 0}`).join(', ')}.`,
-    ...(status.failed > 0
-      ? ['', `${status.failed} questions failed in this run (a rerun retries them).`]
-      : []),
-    ...(status.ingestFailures > 0
-      ? ['', `${status.ingestFailures} turns could not be turned into memories (model output invalid twice).`]
-      : []),
-    ...(status.aborted
-      ? ['', 'The run was stopped before the end; rerun the same command to continue.']
-      : []),
-    '',
-  ].join('\n');
-  await writeText(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeText(join(outDir, 'summary.md'), md);
-  await writeText(
-    join(outDir, 'summary.svg'),
-    barChartSvg({ title: `LoCoMo: ${config.model} (${config.method})`, groups, series: rows }),
-  );
 }

@@ -33,7 +33,7 @@ import {
   toAppliedBatch,
 } from './planning/batch-planner';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
-import { HybridIndex } from './search/hybrid-search';
+import { RecordCache } from './search/record-cache';
 import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './search/index-search';
 import { type ImportState, planImport } from './planning/import-planner';
 import { byTurnTime, passRecordSchema } from './indexeddb/pass-journal';
@@ -47,19 +47,15 @@ export interface InMemoryStoreOptions {
 /** A `MemoryStore` held in memory: the reference implementation and the store for Node runs. */
 export class InMemoryStore implements MemoryStore {
   private readonly now: () => number;
-  private records = new Map<string, MemoryRecord>();
+  private cache = new RecordCache();
   private events: MemoryEvent[] = [];
   private batches = new Map<string, BatchRecord>();
   /** turnId → batchId of the batch that processed it (undone batches are removed). */
   private turns = new Map<string, string>();
   /** embedderId → textHash → vector. */
   private embeddings = new Map<string, Map<string, Float32Array>>();
-  /** textHash → ids of memories with that text, to attach embeddings that arrive later. */
-  private idsByHash = new Map<string, Set<string>>();
-  private hashOf = new Map<string, string>();
   private failureMap = new Map<string, TurnFailure>();
   private passMap = new Map<string, PassRecord>();
-  private index = new HybridIndex();
   private nextSeq = 1;
 
   constructor(options: InMemoryStoreOptions = {}) {
@@ -68,7 +64,7 @@ export class InMemoryStore implements MemoryStore {
 
   private get state(): ImportState {
     return {
-      getMemory: (id) => this.records.get(id),
+      getMemory: (id) => this.cache.get(id),
       hasBatch: (id) => this.batches.has(id),
       hasEvents: () => this.events.length > 0,
       hasFailure: (turnId) => this.failureMap.has(turnId),
@@ -81,22 +77,9 @@ export class InMemoryStore implements MemoryStore {
 
   /** Puts a record and keeps the search index and embedding links in step with it. */
   private putRecord(record: MemoryRecord): void {
-    this.records.set(record.id, record);
-    this.index.upsert(record);
-    const hash = textHash(record.text);
-    const oldHash = this.hashOf.get(record.id);
-    if (oldHash !== hash) {
-      if (oldHash !== undefined) this.idsByHash.get(oldHash)?.delete(record.id);
-      let ids = this.idsByHash.get(hash);
-      if (!ids) this.idsByHash.set(hash, (ids = new Set()));
-      ids.add(record.id);
-      this.hashOf.set(record.id, hash);
-    }
-    for (const [embedderId, vectors] of this.embeddings) {
-      const vector = vectors.get(hash);
-      if (vector) this.index.setVector(record.id, embedderId, vector);
-      else this.index.removeVector(record.id, embedderId);
-    }
+    const hash = this.cache.put(record);
+    for (const [embedderId, vectors] of this.embeddings)
+      this.cache.setVector(record.id, embedderId, vectors.get(hash));
   }
 
   private writePlan(plan: Pick<BatchPlan, 'records' | 'events'>): void {
@@ -114,7 +97,7 @@ export class InMemoryStore implements MemoryStore {
       const hash = textHash(text);
       const copy = Float32Array.from(vector);
       vectors.set(hash, copy);
-      for (const id of this.idsByHash.get(hash) ?? []) this.index.setVector(id, embedderId, copy);
+      this.cache.attachVector(embedderId, hash, copy);
     }
   }
 
@@ -129,7 +112,8 @@ export class InMemoryStore implements MemoryStore {
       }
     }
     const plan = planBatch(this.state, batch, this.context());
-    if (batch.embeddings) checkVectorDims(this.index, batch.embeddings.embedderId, batch.embeddings.vectors);
+    if (batch.embeddings)
+      checkVectorDims(this.cache.index, batch.embeddings.embedderId, batch.embeddings.vectors);
     if (batch.embeddings) this.storeEmbeddings(batch.embeddings.embedderId, batch.embeddings.vectors);
     this.writePlan(plan);
     this.batches.set(plan.batch.batchId, plan.batch);
@@ -142,23 +126,23 @@ export class InMemoryStore implements MemoryStore {
 
   async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
     throwIfAborted(opts.signal);
-    return searchIndex(this.index, query, (id) => this.records.get(id));
+    return searchIndex(this.cache.index, query, (id) => this.cache.get(id));
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
-    const record = this.records.get(id);
+    const record = this.cache.get(id);
     return record && structuredClone(record);
   }
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
-    return [...this.records.values()]
+    return [...this.cache.values()]
       .filter((r) => matchesFilter(r, filter))
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((r) => structuredClone(r));
   }
 
   async page(query: PageQuery): Promise<MemoryPage> {
-    return pageOf(this.records.values(), query);
+    return pageOf(this.cache.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
@@ -184,7 +168,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
-    checkVectorDims(this.index, embedderId, items);
+    checkVectorDims(this.cache.index, embedderId, items);
     this.storeEmbeddings(embedderId, items);
   }
 
@@ -193,7 +177,7 @@ export class InMemoryStore implements MemoryStore {
     const out: MemoryRecord[] = [];
     for (const record of await this.list()) {
       if (out.length >= limit) break;
-      if (!vectors?.has(this.hashOf.get(record.id)!)) out.push(record);
+      if (!vectors?.has(this.cache.hashOf(record.id)!)) out.push(record);
     }
     return out;
   }
@@ -249,16 +233,13 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async clear(): Promise<void> {
-    this.records = new Map();
+    this.cache = new RecordCache();
     this.events = [];
     this.batches = new Map();
     this.turns = new Map();
     this.embeddings = new Map();
-    this.idsByHash = new Map();
-    this.hashOf = new Map();
     this.failureMap = new Map();
     this.passMap = new Map();
-    this.index = new HybridIndex();
     this.nextSeq = 1;
   }
 }

@@ -3,7 +3,8 @@
  * `idb-schema.ts`; this module only reads and writes them). Every record read back is validated, so a damaged
  * record is reported instead of breaking the chat.
  */
-import { openMemoryDb, readRecord, DEFAULT_DB_NAME, type MemoryDb } from './idb-schema';
+import { readRecord, DEFAULT_DB_NAME, type MemoryDb } from './idb-schema';
+import { openMemoryDb } from './idb-upgrades';
 import {
   byTime,
   conversationSchema,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../errors';
-import { openMemoryDb } from './idb-schema';
+import { openMemoryDb } from './idb-upgrades';
 import { IndexedDbCustomModelStore, readCustomModels } from './indexeddb-custom-models';
 
 const opened: IndexedDbCustomModelStore[] = [];

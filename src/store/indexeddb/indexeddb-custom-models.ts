@@ -4,7 +4,8 @@
  * too. Every record is validated on the way in and on the way out, so a damaged record is reported by id.
  */
 import { customModelSchema, type CustomModel } from '../../core/custom-model-schema';
-import { openMemoryDb, readRecord, DEFAULT_DB_NAME, type MemoryDb } from './idb-schema';
+import { readRecord, DEFAULT_DB_NAME, type MemoryDb } from './idb-schema';
+import { openMemoryDb } from './idb-upgrades';
 
 /** The custom models kept in the app's IndexedDB database. */
 export class IndexedDbCustomModelStore {

@@ -5,7 +5,8 @@ import type { HeldPass, MemoryEvent, MemoryRecord } from '../../core/types';
 import { describeStoreConformance } from '../conformance';
 import { CorruptRecordError, StoreClosedError } from '../errors';
 import { DB_VERSION, EMBEDDING_CHUNK_SIZE, EVENT_RUN_SIZE } from './idb-schema';
-import { IndexedDbStore, type StoreChange } from './indexeddb-store';
+import type { StoreChange } from './change-feed';
+import { IndexedDbStore } from './indexeddb-store';
 
 const T0 = 1_700_000_000_000;
 const opened: IndexedDbStore[] = [];

@@ -48,7 +48,7 @@ export async function writeBatch(
   now: number,
 ): Promise<Written<BatchPlan> | { duplicate: AppliedBatch }> {
   if (batch.turnId !== undefined) {
-    // Queued first: any failure below aborts the transaction, and the journal entry stays with it.
+    // Queued first, so a failure below aborts the transaction, and the journal entry stays with it.
     out('passes').delete(batch.turnId);
     const earlier = await liveBatchForTurn(tx, batch.turnId);
     if (earlier) return { duplicate: { ...toAppliedBatch(earlier), duplicate: true } };

@@ -3,17 +3,20 @@
 // With the real memory service (in the page, over a MessageChannel, scripted models): a sent turn is remembered
 // under the user's name from the settings.
 import { ContextProvider } from '@lit/context';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
-import { serveRpc, type RpcEndpoint } from '../core/rpc';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
 import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
 import { settingsContext, memoryContext } from './context';
+import { renderMarkdown } from './markdown';
 import { MrChat } from './mr-chat';
+
+vi.mock('./markdown', { spy: true });
 
 if (!customElements.get('mr-chat')) customElements.define('mr-chat', MrChat);
 
@@ -155,5 +158,75 @@ describe('<mr-chat> with the memory service', () => {
     expect(memories.map((m) => [m.speaker, m.text])).toEqual([['Ana', 'Ana likes green tea']]);
     channel.port1.close();
     channel.port2.close();
+  });
+});
+
+/** A memory service holding an earlier exchange, whose `send` streams a reply one piece per task. */
+class StreamingMemory implements MemoryService {
+  private readonly history: StoredMessage[] = [
+    { id: 'u0', conversationId: 'c1', role: 'user', text: 'Earlier', time: 0, status: 'complete' },
+    {
+      id: 'a0',
+      conversationId: 'c1',
+      role: 'assistant',
+      text: '**Earlier** reply',
+      time: 1,
+      status: 'complete',
+    },
+  ];
+
+  constructor(private readonly pieces: string[]) {}
+
+  async call<M extends keyof MemoryRpc & string>(
+    method: M,
+    _params: MemoryRpc[M]['params'],
+    opts?: CallOptions<ProgressOf<MemoryRpc[M]>>,
+  ): Promise<MemoryRpc[M]['result']> {
+    if (method === 'listMessages') return this.history as MemoryRpc[M]['result'];
+    if (method !== 'send') throw new Error(`Unexpected call ${method}`);
+    const progress = opts?.onProgress as ((p: ReplyProgress) => void) | undefined;
+    const user: StoredMessage = { ...this.history[0]!, id: 'u1', text: 'Tell me', time: 2 };
+    const assistant: StoredMessage = {
+      ...this.history[1]!,
+      id: 'a1',
+      text: '',
+      time: 3,
+      status: 'streaming',
+    };
+    progress?.({ type: 'user', message: user });
+    progress?.({ type: 'assistant', message: assistant });
+    for (const text of this.pieces) {
+      await new Promise((resolve) => setTimeout(resolve));
+      progress?.({ type: 'delta', text });
+    }
+    const reply = { ...assistant, text: this.pieces.join(''), status: 'complete' as const };
+    this.history.push(user, reply);
+    return { user, assistant: reply } as MemoryRpc[M]['result'];
+  }
+
+  onEvent(): () => void {
+    return () => undefined;
+  }
+}
+
+describe('<mr-chat> while a reply streams', () => {
+  it('renders an earlier reply once and leaves it untouched, and shows every streamed piece in order', async () => {
+    const pieces = Array.from({ length: 40 }, (_, i) => `word${i} `);
+    const el = await mount(new StreamingMemory(pieces));
+    el.conversationId = 'c1';
+    await expect.poll(() => text(el)).toContain('Earlier reply');
+    const earlier = el.renderRoot.querySelector('.msg.assistant .bubble')!;
+    const changes: MutationRecord[] = [];
+    const observer = new MutationObserver((records) => changes.push(...records));
+    observer.observe(earlier, { subtree: true, childList: true, characterData: true });
+
+    await send(el, 'Tell me');
+    await expect.poll(() => text(el)).toContain(pieces.join('').trim());
+    observer.disconnect();
+
+    expect(changes).toEqual([]);
+    expect(vi.mocked(renderMarkdown).mock.calls.filter(([md]) => md === '**Earlier** reply')).toHaveLength(1);
+    expect(el.renderRoot.querySelector('.msg.assistant .bubble')).toBe(earlier);
+    expect(el.renderRoot.querySelectorAll('.msg.assistant').length).toBe(2);
   });
 });

@@ -5,6 +5,8 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { consume } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
@@ -50,6 +52,8 @@ export class MrChat extends LitElement {
   private controller?: AbortController;
   private unsubscribe?: () => void;
   private renderQueued = false;
+  /** Streamed text not yet shown: deltas arrive one message each, the reply's markdown is rendered once per frame. */
+  private pending = { id: '', text: '' };
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -127,7 +131,11 @@ export class MrChat extends LitElement {
                       </p>`
                 }
               </div>`
-            : this.messages.map((m) => this.renderMessage(m))
+            : repeat(
+                this.messages,
+                (m) => m.id,
+                (m) => this.renderMessage(m),
+              )
         }
         ${this.loadError ? html`<p class="error" role="alert">${this.loadError}</p>` : nothing}
       </div>
@@ -177,7 +185,13 @@ export class MrChat extends LitElement {
     const live = m.status === 'streaming';
     return html`<article class="msg assistant" aria-label="Assistant replied">
       <div class="bubble markdown">
-        ${m.text ? unsafeHTML(renderMarkdown(m.text)) : live ? html`<span class="hint">Thinking…</span>` : nothing}
+        ${
+          m.text
+            ? guard([m.text], () => unsafeHTML(renderMarkdown(m.text)))
+            : live
+              ? html`<span class="hint">Thinking…</span>`
+              : nothing
+        }
       </div>
       ${m.status === 'stopped' ? html`<p class="hint">Stopped.</p>` : nothing}
       ${
@@ -264,7 +278,8 @@ export class MrChat extends LitElement {
         } else if (p.type === 'used') this.patch(assistantId, (m) => ({ ...m, usedMemories: p.memories }));
         else {
           this.modelLoading = undefined;
-          this.patch(assistantId, (m) => ({ ...m, text: m.text + p.text }));
+          this.pending = { id: assistantId, text: this.pending.text + p.text };
+          this.queueFrame();
         }
       });
     } catch (err) {
@@ -273,6 +288,7 @@ export class MrChat extends LitElement {
       // A failed reply is saved with its partial text and error, so only failures before it existed are shown here.
       if (!stopped && !assistantId) failure = errorMessage(err);
     } finally {
+      this.flushText();
       this.streaming = false;
       this.controller = undefined;
       this.modelLoading = undefined;
@@ -309,7 +325,7 @@ export class MrChat extends LitElement {
   private upsert(message: StoredMessage): void {
     const i = this.messages.findIndex((m) => m.id === message.id);
     this.messages = i === -1 ? [...this.messages, message] : this.messages.with(i, message);
-    this.queueScroll();
+    this.queueFrame();
   }
 
   private patch(id: string, change: (m: StoredMessage) => StoredMessage): void {
@@ -317,16 +333,26 @@ export class MrChat extends LitElement {
     const current = this.messages[i];
     if (!current) return;
     this.messages = this.messages.with(i, change(current));
-    this.queueScroll();
+    this.queueFrame();
   }
 
-  private queueScroll(): void {
+  /** On the next frame: shows the streamed text that arrived since the last frame, then scrolls to the end. */
+  private queueFrame(): void {
     if (this.renderQueued) return;
     this.renderQueued = true;
     requestAnimationFrame(() => {
+      this.flushText();
       this.renderQueued = false;
       this.scrollToEnd();
     });
+  }
+
+  /** Appends the streamed text not yet shown to its reply. */
+  private flushText(): void {
+    const { id, text } = this.pending;
+    if (!text) return;
+    this.pending = { id: '', text: '' };
+    this.patch(id, (m) => ({ ...m, text: m.text + text }));
   }
 
   private scrollToEnd(): void {

@@ -6,8 +6,8 @@ describe('progressFraction', () => {
     expect(progressFraction(1, 4)).toBe(0.25);
     expect(progressFraction(4, 4)).toBe(1);
   });
-  it('is 0 when the total is zero, so nothing divides by it', () => {
-    expect(progressFraction(0, 0)).toBe(0);
+  it('is 1 when the total is zero (nothing to do is done), so nothing divides by it', () => {
+    expect(progressFraction(0, 0)).toBe(1);
   });
   it('stays within 0..1 when the counts disagree', () => {
     expect(progressFraction(5, 4)).toBe(1);
@@ -28,7 +28,7 @@ describe('countProgress', () => {
   });
   it('leaves the phase out when none is given', () => {
     expect(countProgress(0, 0, 'Nothing to embed')).toEqual({
-      fraction: 0,
+      fraction: 1,
       text: 'Nothing to embed',
       done: 0,
       total: 0,

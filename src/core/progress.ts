@@ -28,9 +28,9 @@ export interface Progress<Phase extends string = string> {
   notice?: string;
 }
 
-/** `done` over `total` clamped to 0..1; 0 while `total` is zero (nothing counted yet). */
+/** `done` over `total` clamped to 0..1; 1 when `total` is zero (nothing to do is done). */
 export function progressFraction(done: number, total: number): number {
-  return total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  return total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
 }
 
 /** A counting task's report: `done` of `total` units with its fraction, the sentence and, if given, the phase. */
@@ -39,7 +39,7 @@ export function countProgress<Phase extends string = never>(
   total: number,
   text: string,
   phase?: Phase,
-): Progress<Phase> {
+): Progress<Phase> & { done: number; total: number } {
   return {
     fraction: progressFraction(done, total),
     text,

@@ -11,13 +11,8 @@ import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
 import type { MemoryService } from '../agent/memory-worker-client';
-import type {
-  MemoryPassInfo,
-  MemoryRpc,
-  MemoryWorkerEvent,
-  ModelLoadProgress,
-  UsedMemory,
-} from '../protocol/memory-protocol';
+import type { MemoryPassInfo, MemoryRpc, MemoryWorkerEvent, UsedMemory } from '../protocol/memory-protocol';
+import type { Progress } from '../core/progress';
 import { RpcClient, serveRpc } from '../core/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';
 import {
@@ -71,7 +66,7 @@ export type MemoryChange = { type: 'pass'; messageId: string; pass: MemoryPassRe
 /** The agent's events. */
 export interface MemoryAgentEventMap {
   'memory-change': CustomEvent<MemoryChange>;
-  'model-loading': CustomEvent<ModelLoadProgress>;
+  'model-loading': CustomEvent<Progress>;
 }
 
 /** A filter for `memories.list`. */

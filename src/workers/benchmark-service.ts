@@ -79,7 +79,7 @@ export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<Bench
       }
       const models = await deps.createModels(settings, {
         signal,
-        onLoading: (p) => progress({ phase: 'model', ...p }),
+        onLoading: (p) => progress({ ...p, phase: 'model' }),
       });
       const notes: string[] = [];
       let embedder: Embedder | undefined;

@@ -37,8 +37,6 @@ import { checkRunConfig, loadBank, saveBank, writeReports, type SavedBank } from
 import { openRunLog } from './run-log';
 import { turnBankText } from './retrieval';
 
-export { scoreLocomo, summarizeLocomo, type LocomoSummary };
-
 /** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
 export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
 

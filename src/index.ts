@@ -3,6 +3,7 @@ export type * from './core/types';
 export * from './core/errors';
 export { OpenAICompatibleChatModel } from './llm/openai-compatible';
 export * from './llm/errors';
+export * from './llm/http-errors';
 export { ReplyDeadlineError, ReplyTooLongError } from './llm/reply-limits';
 export { MAX_TURN_TEXT_BYTES, MemoryManager, resolveOperations } from './core/memory-manager';
 export type {

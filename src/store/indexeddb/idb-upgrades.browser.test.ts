@@ -65,13 +65,40 @@ describe('IndexedDbStore schema upgrades', () => {
     },
   ];
 
+  /** A failed turn, as versions 2 and 3 stored it. */
+  const FAILURE = {
+    turnId: 't9',
+    text: 'x',
+    turnTime: T0,
+    stage: 'decide',
+    code: 'c',
+    message: 'm',
+    time: T0,
+    attempts: 1,
+  };
+
+  /** The events store of versions 1 and 2: one record per event. */
+  function createV1Events(raw: IDBDatabase): void {
+    const e = raw.createObjectStore('events', { keyPath: 'seq' });
+    e.createIndex('memoryId', 'memoryId');
+    e.createIndex('batchId', 'batchId');
+    e.createIndex('turnId', 'turnId');
+  }
+
+  /** The object stores versions 2 and 3 had besides memories, events and embeddings. */
+  function createV2Stores(raw: IDBDatabase): void {
+    raw.createObjectStore('batches', { keyPath: 'batchId' }).createIndex('turnId', 'turnId');
+    raw.createObjectStore('failures', { keyPath: 'turnId' });
+    raw.createObjectStore('conversations', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+    raw.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversationId', 'conversationId');
+    raw.createObjectStore('settings', { keyPath: 'key' });
+    raw.createObjectStore('models', { keyPath: 'id' });
+  }
+
   async function writeV1(name: string, memoryValues: unknown[]): Promise<void> {
     const db = await rawOpen(name, 1, (raw) => {
       raw.createObjectStore('memories', { keyPath: 'id' });
-      const e = raw.createObjectStore('events', { keyPath: 'seq' });
-      e.createIndex('memoryId', 'memoryId');
-      e.createIndex('batchId', 'batchId');
-      e.createIndex('turnId', 'turnId');
+      createV1Events(raw);
     });
     await rawPut(db, 'events', events);
     await rawPut(db, 'memories', memoryValues);
@@ -117,17 +144,9 @@ describe('IndexedDbStore schema upgrades', () => {
   async function writeV2(name: string, v2: { events: MemoryEvent[]; embeddings: unknown[] }): Promise<void> {
     const db = await rawOpen(name, 2, (raw) => {
       raw.createObjectStore('memories', { keyPath: 'id' }).createIndex('ord', 'ord');
-      const e = raw.createObjectStore('events', { keyPath: 'seq' });
-      e.createIndex('memoryId', 'memoryId');
-      e.createIndex('batchId', 'batchId');
-      e.createIndex('turnId', 'turnId');
-      raw.createObjectStore('batches', { keyPath: 'batchId' }).createIndex('turnId', 'turnId');
+      createV1Events(raw);
       raw.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('embedderId', 'embedderId');
-      raw.createObjectStore('failures', { keyPath: 'turnId' });
-      raw.createObjectStore('conversations', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
-      raw.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversationId', 'conversationId');
-      raw.createObjectStore('settings', { keyPath: 'key' });
-      raw.createObjectStore('models', { keyPath: 'id' });
+      createV2Stores(raw);
     });
     await rawPut(db, 'memories', [
       { ...memories[0], ord: 1 },
@@ -174,18 +193,7 @@ describe('IndexedDbStore schema upgrades', () => {
       },
     ]);
     await rawPut(db, 'embeddings', v2.embeddings);
-    await rawPut(db, 'failures', [
-      {
-        turnId: 't9',
-        text: 'x',
-        turnTime: T0,
-        stage: 'decide',
-        code: 'c',
-        message: 'm',
-        time: T0,
-        attempts: 1,
-      },
-    ]);
+    await rawPut(db, 'failures', [FAILURE]);
     db.close();
   }
 
@@ -282,15 +290,10 @@ describe('IndexedDbStore schema upgrades', () => {
       raw.createObjectStore('events', { keyPath: 'seq' }).createIndex('memoryIds', 'memoryIds', {
         multiEntry: true,
       });
-      raw.createObjectStore('batches', { keyPath: 'batchId' }).createIndex('turnId', 'turnId');
       const embeddings = raw.createObjectStore('embeddings', { autoIncrement: true });
       embeddings.createIndex('embedderId', 'embedderId');
       embeddings.createIndex('keys', 'keys', { multiEntry: true });
-      raw.createObjectStore('failures', { keyPath: 'turnId' });
-      raw.createObjectStore('conversations', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
-      raw.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversationId', 'conversationId');
-      raw.createObjectStore('settings', { keyPath: 'key' });
-      raw.createObjectStore('models', { keyPath: 'id' });
+      createV2Stores(raw);
     });
     await rawPut(db, 'memories', [
       { ids: ['m1', 'm2'], memories: memories.map((m, i) => ({ ...m, ord: i + 1 })) },
@@ -315,18 +318,7 @@ describe('IndexedDbStore schema upgrades', () => {
         vectors: new Float32Array([1, 0]),
       },
     ]);
-    await rawPut(db, 'failures', [
-      {
-        turnId: 't9',
-        text: 'x',
-        turnTime: T0,
-        stage: 'decide',
-        code: 'c',
-        message: 'm',
-        time: T0,
-        attempts: 1,
-      },
-    ]);
+    await rawPut(db, 'failures', [FAILURE]);
     await rawPut(db, 'messages', [{ id: 't2', conversationId: 'c1', role: 'user', text: 'hi', time: T0 }]);
     db.close();
   }

@@ -4,7 +4,16 @@ import { textHash } from '../../core/ids';
 import type { MemoryEvent, MemoryRecord } from '../../core/types';
 import { CorruptRecordError } from '../errors';
 import { DB_VERSION, EMBEDDING_CHUNK_SIZE, EVENT_RUN_SIZE } from './idb-schema';
-import { T0, closeStores, freshName, open, rawOpen, rawPut, rawRequest } from './fixtures/idb-fixtures';
+import {
+  FAILED_TURN,
+  T0,
+  closeStores,
+  freshName,
+  open,
+  rawOpen,
+  rawPut,
+  rawRequest,
+} from './fixtures/idb-fixtures';
 import { IndexedDbStore } from './indexeddb-store';
 
 afterEach(closeStores);
@@ -64,18 +73,6 @@ describe('IndexedDbStore schema upgrades', () => {
       sourceTurnIds: ['t1', 't2'],
     },
   ];
-
-  /** A failed turn, as versions 2 and 3 stored it. */
-  const FAILURE = {
-    turnId: 't9',
-    text: 'x',
-    turnTime: T0,
-    stage: 'decide',
-    code: 'c',
-    message: 'm',
-    time: T0,
-    attempts: 1,
-  };
 
   /** The events store of versions 1 and 2: one record per event. */
   function createV1Events(raw: IDBDatabase): void {
@@ -193,7 +190,7 @@ describe('IndexedDbStore schema upgrades', () => {
       },
     ]);
     await rawPut(db, 'embeddings', v2.embeddings);
-    await rawPut(db, 'failures', [FAILURE]);
+    await rawPut(db, 'failures', [FAILED_TURN]);
     db.close();
   }
 
@@ -318,7 +315,7 @@ describe('IndexedDbStore schema upgrades', () => {
         vectors: new Float32Array([1, 0]),
       },
     ]);
-    await rawPut(db, 'failures', [FAILURE]);
+    await rawPut(db, 'failures', [FAILED_TURN]);
     await rawPut(db, 'messages', [{ id: 't2', conversationId: 'c1', role: 'user', text: 'hi', time: T0 }]);
     db.close();
   }

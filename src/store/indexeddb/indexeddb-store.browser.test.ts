@@ -6,6 +6,7 @@ import { CorruptRecordError, StoreClosedError } from '../errors';
 import type { StoreChange } from './change-feed';
 import { DB_VERSION, EMBEDDING_CHUNK_SIZE } from './idb-schema';
 import {
+  FAILED_TURN,
   T0,
   closeStores,
   freshName,
@@ -257,16 +258,7 @@ describe('IndexedDbStore quota', () => {
     const persisted = vi.spyOn(navigator.storage, 'persisted').mockResolvedValue(false);
     const persist = vi.spyOn(navigator.storage, 'persist').mockResolvedValue(true);
     const store = await open();
-    await store.recordFailure({
-      turnId: 't',
-      text: 'x',
-      turnTime: T0,
-      stage: 'decide',
-      code: 'c',
-      message: 'm',
-      time: T0,
-      attempts: 1,
-    });
+    await store.recordFailure({ ...FAILED_TURN, turnId: 't' });
     expect(persist).not.toHaveBeenCalled();
     await store.apply({ ops: [{ op: 'ADD', text: 'first memory' }] });
     await store.apply({ ops: [{ op: 'ADD', text: 'second memory' }] });

@@ -19,18 +19,15 @@ function fakeMemory() {
 
 function setUp(memory: MemoryService | undefined) {
   const controllers: ReactiveController[] = [];
-  const host: ReactiveControllerHost = {
+  let refreshes = 0;
+  const host: ReactiveControllerHost & { refresh(): Promise<void> } = {
     addController: (c) => void controllers.push(c),
     removeController: () => undefined,
     requestUpdate: () => undefined,
     updateComplete: Promise.resolve(true),
+    refresh: () => Promise.resolve(void refreshes++),
   };
-  let refreshes = 0;
-  new MemoryChangesController(
-    host,
-    () => memory,
-    () => Promise.resolve(void refreshes++),
-  );
+  new MemoryChangesController(host, () => memory);
   return { controller: controllers[0]!, refreshes: () => refreshes };
 }
 

@@ -9,8 +9,7 @@ import { CPU_CATALOG, DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
 import { cpuModelItems, type CpuModelService } from '../agent/cpu-models-client';
 import { SINGLE_THREAD_NOTICE, type CpuThreading } from '../core/cpu-threads';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
-import type { ModelService } from '../protocol/model-protocol';
-import { mountView, removeViews } from './fixtures/mount-view';
+import { mountView, noWebGpuModels, removeViews } from './fixtures/mount-view';
 import { MrCpuModels } from './mr-cpu-models';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
@@ -57,18 +56,6 @@ class FakeCpuModels implements CpuModelService {
   threading = () => this.threads;
 }
 
-const unsupported: ModelService = {
-  checkCapabilities: async () => ({ ok: false, webgpu: false, shaderF16: false, message: 'No WebGPU.' }),
-  recommend: () => Promise.reject(new Error('not used')),
-  catalog: async () => [],
-  download: () => Promise.reject(new Error('not used')),
-  deleteModel: async () => undefined,
-  customModels: async () => [],
-  addCustomModel: () => Promise.reject(new Error('not used')),
-  removeCustomModel: async () => undefined,
-  checkCustomModel: () => Promise.reject(new Error('not used')),
-};
-
 afterEach(removeViews);
 
 /** Renders `tag` over `cpu`, on a browser without WebGPU. */
@@ -76,7 +63,7 @@ const mount = (
   tag: 'mr-settings' | 'mr-onboarding' | 'mr-cpu-models',
   settings: Settings,
   cpu: CpuModelService,
-) => mountView(tag, settings, { cpu, models: unsupported });
+) => mountView(tag, settings, { cpu, models: noWebGpuModels });
 
 const TWO_THREADS: CpuThreading = { threads: 2, multiThread: true };
 const ONE_THREAD: CpuThreading = { threads: 1, multiThread: false, notice: SINGLE_THREAD_NOTICE };

@@ -53,11 +53,7 @@ export class MrHeldChanges extends LitElement {
 
   constructor() {
     super();
-    new MemoryChangesController(
-      this,
-      () => this.memory,
-      () => this.refresh(),
-    );
+    new MemoryChangesController(this, () => this.memory);
   }
 
   /** Reloads the held passes from the worker. */

@@ -59,11 +59,7 @@ export class MrMemoryInspector extends LitElement {
 
   constructor() {
     super();
-    new MemoryChangesController(
-      this,
-      () => this.memory,
-      () => this.refresh(),
-    );
+    new MemoryChangesController(this, () => this.memory);
   }
 
   override disconnectedCallback(): void {

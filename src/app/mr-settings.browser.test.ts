@@ -10,8 +10,7 @@ import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-c
 import type { MemoryRpc } from '../protocol/memory-protocol';
 import { serveRpc } from '../core/rpc';
 import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH } from '../protocol/settings';
-import type { ModelService } from '../protocol/model-protocol';
-import { mountView as mount, removeViews } from './fixtures/mount-view';
+import { mountView as mount, noWebGpuModels, removeViews } from './fixtures/mount-view';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
 import { version } from '../../package.json';
@@ -87,18 +86,6 @@ describe('<mr-settings> review before forgetting', () => {
   });
 });
 
-const unsupported: ModelService = {
-  checkCapabilities: async () => ({ ok: false, webgpu: false, shaderF16: false, message: 'No WebGPU.' }),
-  recommend: () => Promise.reject(new Error('not used')),
-  catalog: async () => [],
-  download: () => Promise.reject(new Error('not used')),
-  deleteModel: async () => undefined,
-  customModels: async () => [],
-  addCustomModel: () => Promise.reject(new Error('not used')),
-  removeCustomModel: async () => undefined,
-  checkCustomModel: () => Promise.reject(new Error('not used')),
-};
-
 describe('<mr-settings> version', () => {
   it("shows package.json's version when the build sets none", async () => {
     await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
@@ -131,7 +118,7 @@ describe('Server URL and Model fields', () => {
   });
 
   it('in onboarding: the same fields, and a missing model is refused beside its field', async () => {
-    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, { models: unsupported });
+    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, { models: noWebGpuModels });
     await page.getByRole('button', { name: 'Use a local server' }).click();
     const url = page.getByRole('textbox', { name: 'Server URL' });
     const model = page.getByRole('textbox', { name: 'Model' });

@@ -9,7 +9,8 @@
  * times that the full per-turn overhead costs. Options: `--sizes=1000,10000`, `--turns=200`, `--questions=100`.
  */
 import { AnswerAgent } from '../src/core/answer-agent';
-import { MemoryManager, type TurnStage } from '../src/core/memory-manager';
+import { MemoryManager } from '../src/core/memory-manager';
+import type { TurnStage } from '../src/core/memory-manager-types';
 import { MEMORY_FACTS, MEMORY_OPERATIONS } from '../src/core/schemas';
 import { completeStructured } from '../src/core/structured-output';
 import type { ChatRequest, StoreOp } from '../src/core/types';

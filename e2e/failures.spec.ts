@@ -3,7 +3,8 @@
  * stream that ignores max_tokens is stopped at the client's length cap with its text kept and a message saying why;
  * a malformed structured output changes no memory, the failure is shown, and Retry processes the turn.
  */
-import { defaultHandler, startTestServer, type TestServer } from '../src/testing/openai-test-server';
+import { startTestServer, type TestServer } from '../src/testing/openai-test-server';
+import { defaultHandler } from '../src/testing/fake-memory-r1-model';
 import { appUrl, expect, openMemories, send, test } from './fixtures';
 
 let server: TestServer;

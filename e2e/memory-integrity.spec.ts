@@ -6,12 +6,12 @@
  */
 import type { Page } from '@playwright/test';
 import {
-  defaultHandler,
   startTestServer,
   type Handler,
   type TestChatRequest,
   type TestServer,
 } from '../src/testing/openai-test-server';
+import { defaultHandler } from '../src/testing/fake-memory-r1-model';
 import { appUrl, checkA11y, expect, openMemories, screenshot, send, test } from './fixtures';
 
 let server: TestServer;

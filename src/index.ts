@@ -3,8 +3,10 @@ export type * from './core/types';
 export * from './core/errors';
 export { OpenAICompatibleChatModel } from './llm/openai-compatible';
 export * from './llm/errors';
+export * from './llm/http-errors';
 export { ReplyDeadlineError, ReplyTooLongError } from './llm/reply-limits';
-export { MAX_TURN_TEXT_BYTES, MemoryManager, resolveOperations } from './core/memory-manager';
+export { MAX_TURN_TEXT_BYTES, MemoryManager } from './core/memory-manager';
+export { resolveOperations } from './core/resolve-operations';
 export type {
   MemoryManagerOptions,
   MemoryScope,
@@ -13,7 +15,7 @@ export type {
   RejectedOperation,
   TurnInput,
   TurnStage,
-} from './core/memory-manager';
+} from './core/memory-manager-types';
 export { DEFAULT_REVIEW_THRESHOLD, previewOps, reviewReason } from './core/review-guard';
 export type { ReviewThreshold } from './core/review-guard';
 export { applyHeldPass, discardHeldPass } from './core/held-pass';

@@ -3,15 +3,13 @@
 // llama.cpp runs multi- or single-threaded; the model manager lists the catalog and cached GGUFs with sizes,
 // resumes, deletes, uses one, and shows the engine's error for a URL that is not a GGUF; onboarding without WebGPU
 // offers the CPU with a speed hint and sets it up after the download.
-import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { CPU_CATALOG, DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
 import { cpuModelItems, type CpuModelService } from '../agent/cpu-models-client';
 import { SINGLE_THREAD_NOTICE, type CpuThreading } from '../core/cpu-threads';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
-import { cpuModelContext, modelContext, settingsContext } from './context';
-import type { ModelService } from '../protocol/model-protocol';
+import { mountView, noWebGpuModels, removeViews } from './fixtures/mount-view';
 import { MrCpuModels } from './mr-cpu-models';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
@@ -58,41 +56,14 @@ class FakeCpuModels implements CpuModelService {
   threading = () => this.threads;
 }
 
-const unsupported: ModelService = {
-  checkCapabilities: async () => ({ ok: false, webgpu: false, shaderF16: false, message: 'No WebGPU.' }),
-  recommend: () => Promise.reject(new Error('not used')),
-  catalog: async () => [],
-  download: () => Promise.reject(new Error('not used')),
-  deleteModel: async () => undefined,
-  customModels: async () => [],
-  addCustomModel: () => Promise.reject(new Error('not used')),
-  removeCustomModel: async () => undefined,
-  checkCustomModel: () => Promise.reject(new Error('not used')),
-};
+afterEach(removeViews);
 
-const hosts: HTMLElement[] = [];
-afterEach(() => {
-  for (const host of hosts.splice(0)) host.remove();
-});
-
-async function mount(
+/** Renders `tag` over `cpu`, on a browser without WebGPU. */
+const mount = (
   tag: 'mr-settings' | 'mr-onboarding' | 'mr-cpu-models',
   settings: Settings,
   cpu: CpuModelService,
-) {
-  const host = document.createElement('div');
-  new ContextProvider(host, { context: settingsContext, initialValue: settings });
-  new ContextProvider(host, { context: cpuModelContext, initialValue: cpu });
-  new ContextProvider(host, { context: modelContext, initialValue: unsupported });
-  const saved: Settings[] = [];
-  host.addEventListener('mr-settings-change', (e) => saved.push(e.detail.settings));
-  const element = document.createElement(tag);
-  host.append(element);
-  document.body.append(host);
-  hosts.push(host);
-  await element.updateComplete;
-  return { element, saved };
-}
+) => mountView(tag, settings, { cpu, models: noWebGpuModels });
 
 const TWO_THREADS: CpuThreading = { threads: 2, multiThread: true };
 const ONE_THREAD: CpuThreading = { threads: 1, multiThread: false, notice: SINGLE_THREAD_NOTICE };

@@ -4,7 +4,7 @@
  * Delete; and a form to add a GGUF by URL, which is checked (a GGUF, an architecture llama.cpp can chat with, small
  * enough) before it downloads. Errors are the engine's, saying what to do.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
@@ -16,7 +16,7 @@ import type { Progress } from '../core/progress';
 import { cpuModelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
-import { sharedStyles } from './shared.styles';
+import { modelListStyles, sharedStyles } from './shared.styles';
 
 const MB = 1024 * 1024;
 
@@ -25,47 +25,7 @@ const MB = 1024 * 1024;
  * @fires mr-settings-change - the user chose a CPU model to use
  */
 export class MrCpuModels extends LitElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      ul {
-        list-style: none;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.5rem;
-        max-width: 48rem;
-      }
-      li {
-        border: 1px solid var(--mr-border);
-        border-radius: var(--mr-radius);
-        padding: 0.6rem 0.75rem;
-        background: var(--mr-surface);
-      }
-      .row {
-        display: flex;
-        gap: 0.5rem;
-        flex-wrap: wrap;
-        align-items: center;
-        margin-top: 0.4rem;
-      }
-      .badge {
-        font-size: 0.8rem;
-        padding: 0.05rem 0.45rem;
-        border-radius: 999px;
-        background: var(--mr-surface-2);
-      }
-      form {
-        max-width: 40rem;
-      }
-      .field input {
-        width: 100%;
-      }
-      [aria-invalid='true'] {
-        border-color: var(--mr-danger);
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, modelListStyles];
 
   @consume({ context: cpuModelContext }) private models?: CpuModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;

@@ -9,6 +9,7 @@ import { consume } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
 import type { HeldChange } from '../protocol/memory-protocol';
 import { memoryContext } from './context';
+import { MemoryChangesController } from './memory-changes-controller';
 import { renderReview, reviewStyles } from './review-changes';
 import { sharedStyles } from './shared.styles';
 import { errorMessage } from '../core/errors';
@@ -50,19 +51,9 @@ export class MrHeldChanges extends LitElement {
   @state() private busy = '';
   @state() private error = '';
 
-  private unsubscribe?: () => void;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.unsubscribe = this.memory?.onEvent((event) => {
-      if (event.type === 'memories-changed' || event.type === 'memory-pass') void this.refresh();
-    });
-    void this.refresh();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unsubscribe?.();
+  constructor() {
+    super();
+    new MemoryChangesController(this, () => this.memory);
   }
 
   /** Reloads the held passes from the worker. */

@@ -12,6 +12,7 @@ import type { MemoryService } from '../agent/memory-worker-client';
 import type { Conversation } from '../protocol/memory-protocol';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
+import { MemoryChangesController } from './memory-changes-controller';
 import { inspectorStyles } from './mr-memory-inspector.styles';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { errorMessage } from '../core/errors';
@@ -50,24 +51,19 @@ export class MrMemoryInspector extends LitElement {
   @state() private error = '';
   @state() private loading = true;
 
-  private unsubscribe?: () => void;
   private searchTimer?: ReturnType<typeof setTimeout>;
   /** How many memories the list shows (grows by a page with each "Show more"). */
   private wanted = PAGE_SIZE;
   /** Counts refreshes, so an answer that arrives after a newer refresh started is dropped. */
   private refreshes = 0;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.unsubscribe = this.memory?.onEvent((event) => {
-      if (event.type === 'memories-changed' || event.type === 'memory-pass') void this.refresh();
-    });
-    void this.refresh();
+  constructor() {
+    super();
+    new MemoryChangesController(this, () => this.memory);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.unsubscribe?.();
     clearTimeout(this.searchTimer);
   }
 

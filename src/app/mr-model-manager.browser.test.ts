@@ -1,31 +1,20 @@
 // <mr-model-manager> in Chromium with the real model service (its own IndexedDB database): the custom model form's
 // GPU memory field and shader-f16 box, found by role and name as the end-to-end tests find the form's fields.
-import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { DEFAULT_SETTINGS } from '../protocol/settings';
-import { modelContext, settingsContext } from './context';
+import { mountView, removeViews } from './fixtures/mount-view';
 import { MrModelManager } from './mr-model-manager';
 import { WebLlmModelService } from '../workers/webllm-model-service';
 
 if (!customElements.get('mr-model-manager')) customElements.define('mr-model-manager', MrModelManager);
 
-const hosts: HTMLElement[] = [];
-afterEach(() => {
-  for (const host of hosts.splice(0)) host.remove();
-});
+afterEach(removeViews);
 
 /** Renders the model manager over a model service with an empty database of its own. */
 async function mount(): Promise<{ element: MrModelManager; service: WebLlmModelService }> {
   const service = new WebLlmModelService(`model-manager-test-${crypto.randomUUID()}`);
-  const host = document.createElement('div');
-  new ContextProvider(host, { context: settingsContext, initialValue: DEFAULT_SETTINGS });
-  new ContextProvider(host, { context: modelContext, initialValue: service });
-  const element = document.createElement('mr-model-manager');
-  host.append(element);
-  document.body.append(host);
-  hosts.push(host);
-  await element.updateComplete;
+  const { element } = await mountView('mr-model-manager', DEFAULT_SETTINGS, { models: service });
   return { element, service };
 }
 

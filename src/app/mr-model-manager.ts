@@ -14,7 +14,7 @@ import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
 import type { CatalogItem, CustomModelForm, ModelService } from '../protocol/model-protocol';
-import { pageStyles, sharedStyles } from './shared.styles';
+import { modelListStyles, pageStyles, sharedStyles } from './shared.styles';
 
 /**
  * The model manager.
@@ -25,46 +25,14 @@ export class MrModelManager extends LitElement {
   static override styles = [
     sharedStyles,
     pageStyles,
+    modelListStyles,
     css`
       h1 {
         font-size: 1.4rem;
         margin: 0 0 0.75rem;
       }
-      ul {
-        list-style: none;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.5rem;
-        max-width: 48rem;
-      }
-      li {
-        border: 1px solid var(--mr-border);
-        border-radius: var(--mr-radius);
-        padding: 0.6rem 0.75rem;
-        background: var(--mr-surface);
-      }
-      .row {
-        display: flex;
-        gap: 0.5rem;
-        flex-wrap: wrap;
-        align-items: center;
-        margin-top: 0.4rem;
-      }
-      .badge {
-        font-size: 0.8rem;
-        padding: 0.05rem 0.45rem;
-        border-radius: 999px;
-        background: var(--mr-surface-2);
-      }
-      form {
-        max-width: 40rem;
-      }
       .field {
         margin-bottom: 0.75rem;
-      }
-      .field input:not([type='checkbox']) {
-        width: 100%;
       }
       .check {
         display: flex;
@@ -74,9 +42,6 @@ export class MrModelManager extends LitElement {
       }
       .check label {
         margin: 0;
-      }
-      [aria-invalid='true'] {
-        border-color: var(--mr-danger);
       }
     `,
   ];

@@ -4,15 +4,13 @@
 // both views show the same Server URL and Model fields, with their messages as accessible descriptions. Locators
 // are the end-to-end tests' own (a name matches as a substring), so each must find exactly one element. Import
 // posts the file's document to a memory worker over a real MessageChannel, as the app does.
-import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
 import type { MemoryRpc } from '../protocol/memory-protocol';
 import { serveRpc } from '../core/rpc';
-import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH, type Settings } from '../protocol/settings';
-import { memoryContext, modelContext, settingsContext } from './context';
-import type { ModelService } from '../protocol/model-protocol';
+import { DEFAULT_SETTINGS, USER_NAME_MAX_LENGTH } from '../protocol/settings';
+import { mountView as mount, noWebGpuModels, removeViews } from './fixtures/mount-view';
 import { MrOnboarding } from './mr-onboarding';
 import { MrSettings } from './mr-settings';
 import { version } from '../../package.json';
@@ -20,33 +18,10 @@ import { version } from '../../package.json';
 if (!customElements.get('mr-settings')) customElements.define('mr-settings', MrSettings);
 if (!customElements.get('mr-onboarding')) customElements.define('mr-onboarding', MrOnboarding);
 
-const hosts: HTMLElement[] = [];
-afterEach(() => {
-  for (const host of hosts.splice(0)) host.remove();
-});
+afterEach(removeViews);
 
 /** The id of the element focused inside `element`'s shadow root. */
 const focusedId = (element: HTMLElement) => () => element.shadowRoot?.activeElement?.id;
-
-/** Renders `tag` with `settings` (and any services given) provided; returns the element and the settings it saves. */
-async function mount(
-  tag: 'mr-settings' | 'mr-onboarding',
-  settings: Settings,
-  services: { models?: ModelService; memory?: MemoryService } = {},
-): Promise<{ element: MrSettings | MrOnboarding; saved: Settings[] }> {
-  const host = document.createElement('div');
-  new ContextProvider(host, { context: settingsContext, initialValue: settings });
-  if (services.models) new ContextProvider(host, { context: modelContext, initialValue: services.models });
-  if (services.memory) new ContextProvider(host, { context: memoryContext, initialValue: services.memory });
-  const saved: Settings[] = [];
-  host.addEventListener('mr-settings-change', (e) => saved.push(e.detail.settings));
-  const element = document.createElement(tag);
-  host.append(element);
-  document.body.append(host);
-  hosts.push(host);
-  await element.updateComplete;
-  return { element, saved };
-}
 
 describe('<mr-settings> Your name', () => {
   it('saves the name trimmed', async () => {
@@ -111,18 +86,6 @@ describe('<mr-settings> review before forgetting', () => {
   });
 });
 
-const unsupported: ModelService = {
-  checkCapabilities: async () => ({ ok: false, webgpu: false, shaderF16: false, message: 'No WebGPU.' }),
-  recommend: () => Promise.reject(new Error('not used')),
-  catalog: async () => [],
-  download: () => Promise.reject(new Error('not used')),
-  deleteModel: async () => undefined,
-  customModels: async () => [],
-  addCustomModel: () => Promise.reject(new Error('not used')),
-  removeCustomModel: async () => undefined,
-  checkCustomModel: () => Promise.reject(new Error('not used')),
-};
-
 describe('<mr-settings> version', () => {
   it("shows package.json's version when the build sets none", async () => {
     await mount('mr-settings', { ...DEFAULT_SETTINGS, onboarded: true });
@@ -155,7 +118,7 @@ describe('Server URL and Model fields', () => {
   });
 
   it('in onboarding: the same fields, and a missing model is refused beside its field', async () => {
-    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, { models: unsupported });
+    const { element, saved } = await mount('mr-onboarding', DEFAULT_SETTINGS, { models: noWebGpuModels });
     await page.getByRole('button', { name: 'Use a local server' }).click();
     const url = page.getByRole('textbox', { name: 'Server URL' });
     const model = page.getByRole('textbox', { name: 'Model' });

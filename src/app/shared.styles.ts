@@ -107,3 +107,43 @@ export const pageStyles = css`
     height: 100%;
   }
 `;
+
+/** A list of model cards with a row of badges and actions each, and the form under it (the two model lists). */
+export const modelListStyles = css`
+  ul {
+    list-style: none;
+    padding: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 0.5rem;
+    max-width: 48rem;
+  }
+  li {
+    border: 1px solid var(--mr-border);
+    border-radius: var(--mr-radius);
+    padding: 0.6rem 0.75rem;
+    background: var(--mr-surface);
+  }
+  .row {
+    display: flex;
+    gap: 0.5rem;
+    flex-wrap: wrap;
+    align-items: center;
+    margin-top: 0.4rem;
+  }
+  .badge {
+    font-size: 0.8rem;
+    padding: 0.05rem 0.45rem;
+    border-radius: 999px;
+    background: var(--mr-surface-2);
+  }
+  form {
+    max-width: 40rem;
+  }
+  .field input:not([type='checkbox']) {
+    width: 100%;
+  }
+  [aria-invalid='true'] {
+    border-color: var(--mr-danger);
+  }
+`;

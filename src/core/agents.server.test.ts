@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryStore } from '../store/in-memory-store';
-import { defaultHandler, sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { AnswerAgent, type AnswerEvent } from './answer-agent';
 import { MemoryManager } from './memory-manager';
 

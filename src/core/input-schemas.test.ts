@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
 import { AnswerAgent } from './answer-agent';
-import { MemoryManager, type TurnInput } from './memory-manager';
+import { MemoryManager } from './memory-manager';
+import type { TurnInput } from './memory-manager-types';
 
 const turn = { conversationId: 'c', turnId: 't', speaker: 'Ana', text: 'I like tea', time: 0 };
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel, type ScriptedResponder } from '../testing/scripted-chat-model';
-import { MemoryManager, type TurnInput } from './memory-manager';
+import { MemoryManager } from './memory-manager';
+import type { TurnInput } from './memory-manager-types';
 import type { ChatRequest, MemoryStore } from './types';
 
 const T0 = Date.UTC(2024, 2, 1, 9, 0);

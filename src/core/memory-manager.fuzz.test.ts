@@ -2,7 +2,7 @@
 // hostile aliases, conflicting ops, prose, truncation), the store's invariants hold after every turn.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replayEvents } from '../store/planning/batch-planner';
+import { replayEvents } from '../store/planning/event-replay';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
 import { MemoryManager } from './memory-manager';

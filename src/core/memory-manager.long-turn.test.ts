@@ -4,12 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel, type ScriptedResponder } from '../testing/scripted-chat-model';
-import {
-  MANAGER_RESERVED_OUTPUT,
-  MAX_TURN_TEXT_BYTES,
-  MemoryManager,
-  type TurnInput,
-} from './memory-manager';
+import { MANAGER_RESERVED_OUTPUT, MAX_TURN_TEXT_BYTES, MemoryManager } from './memory-manager';
+import type { TurnInput } from './memory-manager-types';
 import { DEFAULT_CONTEXT_WINDOW, TokenCounter } from './token-budget';
 import type { ChatMessage, ChatRequest, MemoryStore } from './types';
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel, type ScriptedResponder } from '../testing/scripted-chat-model';
 import { applyHeldPass, discardHeldPass } from './held-pass';
-import { MemoryManager, type TurnInput } from './memory-manager';
+import { MemoryManager } from './memory-manager';
+import type { TurnInput } from './memory-manager-types';
 import { DEFAULT_REVIEW_THRESHOLD } from './review-guard';
 import type { ChatRequest, HeldPass, MemoryStore } from './types';
 

@@ -52,17 +52,6 @@ import type {
 import { turnInputSchema } from './input-schemas';
 import { parseInput } from './parse-input';
 
-export type {
-  MemoryManagerOptions,
-  MemoryScope,
-  ProcessTurnOptions,
-  ProcessTurnResult,
-  RejectedOperation,
-  TurnInput,
-  TurnStage,
-} from './memory-manager-types';
-export { resolveOperations } from './resolve-operations';
-
 /**
  * Tokens kept free for the Memory Manager's JSON: a full decision (up to 12 facts of 300 characters, each becoming
  * an ADD or UPDATE) needs about a thousand; a reply cut off by the limit would be invalid and lost.

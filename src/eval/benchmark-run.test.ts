@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import type { ChatRequest } from '../core/types';
-import { answerQuestion, decideOperations, extractFacts } from '../testing/openai-test-server';
+import { answerQuestion, decideOperations, extractFacts } from '../testing/fake-memory-r1-model';
 import {
   lastUserMessage,
   locomoAnsweringModel,

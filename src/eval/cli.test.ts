@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  defaultHandler,
   startTestServer,
   type Handler,
   type TestChatRequest,
   type TestServer,
 } from '../testing/openai-test-server';
+import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { runCaptured } from '../testing/cli-capture';
 import { runCli } from './cli';
 import { loadLocomo, type LocomoQuestion } from './loaders/locomo';

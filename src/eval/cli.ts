@@ -358,6 +358,7 @@ async function haystackCommand(kind: 'longmemeval' | 'msc', flags: Flags, io: Cl
       outDir: out,
       signal: io.signal,
       onProgress: (done, total) => bar.update(done, total),
+      onWarning: (m) => io.stderr(`warning: ${m}`),
     });
     bar.stop();
     const s = result.summary;

@@ -4,7 +4,8 @@
  * Answer Agent in benchmark mode at the question's time, and the answer is scored with the Memory-R1 / mem0 F1 and
  * BLEU-1 and, when a judge is given, with the item's judge protocol. Like the LoCoMo runner it logs every finished
  * item to `questions.jsonl` at once (a rerun skips them) and writes `summary.json`, `summary.md` and
- * `summary.svg` per group (LongMemEval question type, abstention apart).
+ * `summary.svg` per group (LongMemEval question type, abstention apart). Like runLocomo it stops after
+ * `MAX_CONSECUTIVE_FAILURES` consecutive model failures (a failed memory pass or a failed item) and says so.
  */
 import { AnswerAgent } from '../core/answer-agent';
 import { isAbortError, throwIfAborted, toErrorData, type ErrorData } from '../core/errors';
@@ -13,6 +14,7 @@ import type { CallOptions, ChatMessage, ChatModel, Embedder } from '../core/type
 import { InMemoryStore } from '../store/in-memory-store';
 import type { JudgeVerdict } from './judge';
 import { Limiter } from '../node/limiter';
+import { breakerRun, type FailureBreaker, trippedWarning } from './failure-breaker';
 import { bleu1, mem0F1 } from './metrics';
 import { openRunLog, writeSummaryReports } from './run-log';
 import { meanByGroup, type MetricByGroup } from './group-means';
@@ -63,6 +65,7 @@ export interface HaystackRunOptions extends CallOptions {
   concurrency?: number;
   outDir: string;
   onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
 }
 
 /** What a haystack run did. */
@@ -74,7 +77,11 @@ export interface HaystackRunResult {
   aborted: boolean;
 }
 
-async function processItem(item: HaystackItem, opts: HaystackRunOptions): Promise<HaystackRecord> {
+async function processItem(
+  item: HaystackItem,
+  opts: HaystackRunOptions,
+  breaker: FailureBreaker<ErrorData>,
+): Promise<HaystackRecord> {
   const { signal } = opts;
   const store = new InMemoryStore();
   const manager = new MemoryManager({ model: opts.model, store, embedder: opts.embedder });
@@ -96,6 +103,7 @@ async function processItem(item: HaystackItem, opts: HaystackRunOptions): Promis
         { signal },
       );
       if (result.status === 'failed') ingestFailures += 1;
+      breaker.note(result.status === 'failed' ? result.error : undefined);
       context.push({ role: 'user', content: `${turn.speaker}: ${turn.text}` });
       turnIndex += 1;
     }
@@ -135,19 +143,24 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
   let answeredNow = 0;
   let done = 0;
   opts.onProgress?.(0, pending.length);
+  // A shared abort: the caller's signal, or too many consecutive model failures.
+  const run = breakerRun<ErrorData>(opts.signal);
+  const { breaker, signal } = run;
   const outcomes = await Promise.allSettled(
     pending.map((item) =>
       limiter.run(async () => {
-        throwIfAborted(opts.signal);
+        throwIfAborted(signal);
         let entry: HaystackRecord | { id: string; error: ErrorData };
         try {
-          entry = await processItem(item, opts);
+          entry = await processItem(item, { ...opts, signal }, breaker);
           finished.set(item.id, entry);
           answeredNow += 1;
+          breaker.note(undefined);
         } catch (err) {
-          if (isAbortError(err) || opts.signal?.aborted) throw err;
+          if (isAbortError(err) || signal.aborted) throw err;
           entry = { id: item.id, error: toErrorData(err) };
           failed.push(entry);
+          breaker.note(entry.error);
         }
         await log.append(entry);
         done += 1;
@@ -155,9 +168,12 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
       }),
     ),
   );
+  run.dispose();
   await log.flush();
   const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason as unknown;
-  if (error !== undefined && !isAbortError(error) && !opts.signal?.aborted) throw error;
+  if (error !== undefined && !isAbortError(error) && !signal.aborted) throw error;
+  const fatal = breaker.tripped;
+  if (fatal) opts.onWarning?.(trippedWarning(fatal.message));
 
   const ids = new Set(opts.items.map((i) => i.id));
   const records = [...finished.values()].filter((r) => ids.has(r.id));
@@ -178,7 +194,7 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
     { name: 'BLEU-1', values: summary.bleu1 },
     ...(summary.judge ? [{ name: 'LLM-as-a-Judge', values: summary.judge }] : []),
   ];
-  const aborted = error !== undefined;
+  const aborted = error !== undefined || fatal !== undefined;
   await writeSummaryReports(opts.outDir, {
     title: opts.title,
     intro: 'Scores in %.',

@@ -4,7 +4,7 @@
  * times, recent context), the time questions are asked at, per-question scoring (Memory-R1 / mem0 F1 and BLEU-1,
  * LoCoMo-protocol F1) and per-category summaries in the order of the Memory-R1 tables. Free of Node APIs.
  */
-import type { TurnInput } from '../core/memory-manager';
+import type { TurnInput } from '../core/memory-manager-types';
 import type { ChatMessage } from '../core/types';
 import {
   isAdversarial,

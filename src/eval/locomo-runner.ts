@@ -34,12 +34,10 @@ import {
 } from './locomo-protocol';
 import { LOCOMO_CATEGORIES } from './metrics';
 import { runBackfill } from '../embed/backfill';
-import { FailureBreaker, MAX_CONSECUTIVE_FAILURES } from './failure-breaker';
+import { breakerRun, trippedWarning } from './failure-breaker';
 import { checkRunConfig, loadBank, saveBank, writeReports, type SavedBank } from './locomo-run-files';
 import { openRunLog } from './run-log';
 import { turnBankText } from './retrieval';
-
-export { scoreLocomo, summarizeLocomo, type LocomoSummary };
 
 /** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
 export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
@@ -170,14 +168,8 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   report('ingest');
 
   // A shared abort: the caller's signal, or too many consecutive model failures.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const breaker = new FailureBreaker<ErrorData>(() =>
-    controller.abort(new DOMException('Too many consecutive model failures.', 'AbortError')),
-  );
-  const runSignal = controller.signal;
+  const run = breakerRun<ErrorData>(signal);
+  const { breaker, signal: runSignal } = run;
 
   const judge = opts.judgeModel ? new Judge({ model: opts.judgeModel }) : undefined;
   let answeredNow = 0;
@@ -362,13 +354,11 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
       aborted = true;
     }
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    run.dispose();
   }
   const fatal = breaker.tripped;
   if (fatal) {
-    opts.onWarning?.(
-      `Stopped after ${MAX_CONSECUTIVE_FAILURES} consecutive model failures; the last one: ${fatal.message}`,
-    );
+    opts.onWarning?.(trippedWarning(fatal.message));
   }
 
   const records = [...finished.values()].filter((r) => selectedIds.has(r.id));

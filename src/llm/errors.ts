@@ -3,15 +3,13 @@
  * the user can do about it (start the server, fix the URL or key, pick another model). Aborts are not errors here:
  * they reject with a DOMException named `AbortError`.
  *
- * Two families: errors of OpenAI-compatible HTTP servers (http-errors.ts, re-exported here), and errors of the on-device (WebLLM) runtime:
- * capability failures found before a download, download and cache failures, and failures WebLLM reports while
- * loading or generating. WebLLM's worker client rejects with plain strings (`err.toString()` of the worker-side
+ * The errors of OpenAI-compatible HTTP servers are in http-errors.ts; these are the errors of the on-device
+ * (WebLLM) runtime: capability failures found before a download, download and cache failures, and failures WebLLM
+ * reports while loading or generating. WebLLM's worker client rejects with plain strings (`err.toString()` of the worker-side
  * error), so `normalizeWebLlmError` turns anything thrown into one of these typed errors (or an `AbortError`
  * DOMException), and `rebuildWebLlmError` restores the class after an error crossed a worker boundary.
  */
 import { AppError, isAbortError, type ErrorData } from '../core/errors';
-
-export * from './http-errors';
 
 // ---- On-device (WebLLM) runtime ----
 

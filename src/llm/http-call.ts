@@ -4,7 +4,12 @@
  * broken reply), which failures are worth retrying, and an abortable sleep for the backoff between attempts.
  */
 import { AppError } from '../core/errors';
-import { ModelTimeoutError, ServerHttpError, ServerUnreachableError, StreamInterruptedError } from './errors';
+import {
+  ModelTimeoutError,
+  ServerHttpError,
+  ServerUnreachableError,
+  StreamInterruptedError,
+} from './http-errors';
 
 /**
  * One HTTP attempt: its own AbortController, fed by the caller's signal and by an inactivity timer, so an error

@@ -11,7 +11,7 @@ import {
   ServerUnreachableError,
   ServerUrlError,
   StreamInterruptedError,
-} from './errors';
+} from './http-errors';
 import {
   normalizeBaseUrl,
   OpenAICompatibleChatModel,

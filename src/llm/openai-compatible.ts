@@ -17,7 +17,7 @@ import type {
   FinishReason,
   TokenUsage,
 } from '../core/types';
-import { ServerHttpError, ServerResponseError, ServerUrlError, StreamInterruptedError } from './errors';
+import { ServerHttpError, ServerResponseError, ServerUrlError, StreamInterruptedError } from './http-errors';
 import { Call, isRetryable, sleep } from './http-call';
 import { DEFAULT_REPLY_DEADLINE_MS, ReplyDeadline, ReplyText, replyCharLimit } from './reply-limits';
 import {

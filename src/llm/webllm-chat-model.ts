@@ -7,6 +7,7 @@
  * interface, so `countTokens` is not offered; callers estimate.
  */
 import type { ChatCompletionChunk, ChatCompletionRequestStreaming } from '@mlc-ai/web-llm';
+import { collectStream } from '../core/collect-stream';
 import { throwIfAborted } from '../core/errors';
 import type {
   CallOptions,
@@ -130,15 +131,7 @@ export class WebLlmChatModel implements ChatModel {
     }
   }
 
-  async complete(req: ChatRequest, opts: CallOptions = {}): Promise<ChatResult> {
-    let text = '';
-    let finishReason: FinishReason = 'stop';
-    let usage: TokenUsage | undefined;
-    for await (const delta of this.stream(req, opts)) {
-      text += delta.text;
-      if (delta.finishReason) finishReason = delta.finishReason;
-      if (delta.usage) usage = delta.usage;
-    }
-    return { text, finishReason, ...(usage && { usage }) };
+  complete(req: ChatRequest, opts: CallOptions = {}): Promise<ChatResult> {
+    return collectStream(this.stream(req, opts));
   }
 }

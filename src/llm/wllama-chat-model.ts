@@ -5,16 +5,9 @@
  * `wllama-engine.ts`), and counts tokens with the model's own vocabulary (`gguf-tokenizer.ts`) when it is a
  * byte-level BPE one, so prompt budgets are exact. The chat template is the GGUF's own, applied by llama.cpp.
  */
+import { collectStream } from '../core/collect-stream';
 import { throwIfAborted } from '../core/errors';
-import type {
-  CallOptions,
-  ChatDelta,
-  ChatModel,
-  ChatRequest,
-  ChatResult,
-  FinishReason,
-  TokenUsage,
-} from '../core/types';
+import type { CallOptions, ChatDelta, ChatModel, ChatRequest, ChatResult } from '../core/types';
 import type { CpuChatEngine } from './cpu-engine-client';
 import type { CpuLoadedModel } from '../core/cpu-engine-protocol';
 import type { GgufValue } from './gguf';
@@ -89,15 +82,7 @@ export class WllamaChatModel implements ChatModel {
     }
   }
 
-  async complete(req: ChatRequest, opts: CallOptions = {}): Promise<ChatResult> {
-    let text = '';
-    let finishReason: FinishReason = 'stop';
-    let usage: TokenUsage | undefined;
-    for await (const delta of this.stream(req, opts)) {
-      text += delta.text;
-      if (delta.finishReason) finishReason = delta.finishReason;
-      if (delta.usage) usage = delta.usage;
-    }
-    return { text, finishReason, ...(usage && { usage }) };
+  complete(req: ChatRequest, opts: CallOptions = {}): Promise<ChatResult> {
+    return collectStream(this.stream(req, opts));
   }
 }

@@ -14,7 +14,7 @@
 import { AnswerAgent } from '../core/answer-agent';
 import { parseAnswer } from '../core/answer-parser';
 import { AppError } from '../core/errors';
-import { resolveOperations } from '../core/memory-manager';
+import { resolveOperations } from '../core/resolve-operations';
 import { MEMORY_OPERATIONS, MEMORY_OPS, type DecidedOperation, type MemoryOpName } from '../core/schemas';
 import { extractJson } from '../core/structured-output';
 import type { CallOptions, ChatModel } from '../core/types';

@@ -25,7 +25,7 @@ import type {
   StoreOp,
   TurnFailure,
 } from '../core/types';
-import { replayEvents } from './planning/batch-planner';
+import { replayEvents } from './planning/event-replay';
 
 /** Tuning for slower stores. */
 export interface StoreConformanceOptions {

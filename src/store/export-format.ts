@@ -14,7 +14,8 @@ import { ImportError } from '../core/errors';
 import { MAX_IMPORT_DEPTH as MAX_DEPTH } from '../core/json-depth';
 import type { MemoryExport, MemoryRecord, TurnFailure } from '../core/types';
 import { MAX_TURN_TEXT_BYTES } from '../core/memory-manager';
-import { MAX_TEXT_BYTES, replayEvents, utf8Length } from './planning/batch-planner';
+import { MAX_TEXT_BYTES, utf8Length } from './planning/batch-planner';
+import { replayEvents } from './planning/event-replay';
 
 /** The `format` value of an export document. */
 export const EXPORT_FORMAT = 'memory-r1-web/memories';

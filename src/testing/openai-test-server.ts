@@ -57,14 +57,6 @@ import { listenOnLoopback, readBody, sendJson } from '../node/local-http';
 import { defaultHandler } from './fake-memory-r1-model';
 import { respond, sendError } from './test-server-responses';
 
-export {
-  answerQuestion,
-  decideOperations,
-  defaultHandler,
-  extractFacts,
-  type StrictOperation,
-} from './fake-memory-r1-model';
-
 /** One chat message as the server receives it (content may be a string or OpenAI content parts). */
 export interface TestChatMessage {
   role: string;

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { defaultHandler, startTestServer, type TestServer } from './openai-test-server';
+import { startTestServer, type TestServer } from './openai-test-server';
+import { defaultHandler } from './fake-memory-r1-model';
 
 /** A temporary directory made before the file's tests and deleted after them; the getter returns its path. */
 export function useTempDir(prefix: string): () => string {

@@ -8,7 +8,8 @@ import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
-import { defaultHandler, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { startTestServer, type TestServer } from '../testing/openai-test-server';
+import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { MemoryService } from './memory-service';
 import { LocalPassLocks } from './pass-locks';
 

@@ -10,7 +10,8 @@
  */
 import { NotFoundError, toErrorData } from '../core/errors';
 import { applyHeldPass, discardHeldPass } from '../core/held-pass';
-import type { MemoryManager, ProcessTurnResult } from '../core/memory-manager';
+import type { MemoryManager } from '../core/memory-manager';
+import type { ProcessTurnResult } from '../core/memory-manager-types';
 import { previewOps } from '../core/review-guard';
 import type { Embedder, HeldPass, MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
 import type {

@@ -6,7 +6,8 @@ import { isAbortError } from '../core/errors';
 import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
-import { defaultHandler, sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
+import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { RecordingEmbedder } from '../embed/test-embedder';
 import { MemoryService } from './memory-service';
 

@@ -6,7 +6,7 @@
 import { type DBSchema, type IDBPTransaction, type StoreNames, openDB, unwrap } from 'idb';
 import { z } from 'zod';
 import type { MemoryEvent } from '../../core/types';
-import { batchesFromEvents } from '../planning/batch-planner';
+import { batchesFromEvents } from '../planning/event-replay';
 import { memoryEventSchema, memoryRecordSchema } from '../export-format';
 import {
   DB_VERSION,

@@ -59,9 +59,6 @@ import { openMemoryDb } from './idb-upgrades';
 import { byTurnTime, passRecordSchema } from './pass-journal';
 import { type StorageReport, estimateStorage, requestPersistence } from './storage-persistence';
 
-export { CHANGE_CHANNEL, type StoreChange } from './change-feed';
-export type { StorageReport } from './storage-persistence';
-
 /** Name of the Web Lock every writer of the default database holds. */
 export const WRITE_LOCK = 'memory-r1-write';
 

@@ -1,42 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidBatchError, NotFoundError, StaleMemoryError, UndoConflictError } from '../../core/errors';
-import type { MemoryOpBatch, MemoryRecord } from '../../core/types';
-import {
-  type BatchPlan,
-  type BatchRecord,
-  batchesFromEvents,
-  planBatch,
-  planUndo,
-  referencedMemoryIds,
-  replayEvents,
-  utf8Length,
-} from './batch-planner';
-import { HistoryReplayError } from '../errors';
-
-/** A tiny store over the planner, enough to exercise sequences of plans. */
-function harness() {
-  const records = new Map<string, MemoryRecord>();
-  const batches = new Map<string, BatchRecord>();
-  const events: BatchPlan['events'] = [];
-  let counter = 0;
-  let now = 1000;
-  const state = { getMemory: (id: string) => records.get(id), hasBatch: (id: string) => batches.has(id) };
-  const ctx = () => ({ now: now++, nextSeq: events.length + 1, newId: () => `id${++counter}` });
-  const write = (plan: BatchPlan) => {
-    for (const r of plan.records) records.set(r.id, r);
-    events.push(...plan.events);
-    batches.set(plan.batch.batchId, plan.batch);
-    return plan;
-  };
-  return {
-    records,
-    events,
-    batches,
-    apply: (batch: MemoryOpBatch) => write(planBatch(state, batch, ctx())),
-    undo: (batchId: string) => write(planUndo(state, batches.get(batchId), ctx(), batchId)),
-    plan: (batch: MemoryOpBatch) => planBatch(state, batch, ctx()),
-  };
-}
+import type { MemoryOpBatch } from '../../core/types';
+import { referencedMemoryIds, utf8Length } from './batch-planner';
+import { harness } from './fixtures/planner-harness';
 
 describe('planBatch', () => {
   it('reports a stale UPDATE before any other problem of the batch, and lists every stale memory', () => {
@@ -237,52 +203,6 @@ describe('planUndo', () => {
     expect(() => h.undo('missing')).toThrow(NotFoundError);
     h.undo(a.batch.batchId);
     expect(() => h.undo(a.batch.batchId)).toThrow(NotFoundError);
-  });
-});
-
-describe('replayEvents', () => {
-  it('reproduces the planned records, undos included', () => {
-    const h = harness();
-    const a = h.apply({ turnId: 't1', speaker: 's', ops: [{ op: 'ADD', id: 'a', text: 'x' }] });
-    h.apply({ turnId: 't2', ops: [{ op: 'UPDATE', id: 'a', text: 'y' }] });
-    const c = h.apply({
-      turnId: 't3',
-      ops: [
-        { op: 'DELETE', id: 'a' },
-        { op: 'ADD', text: 'z' },
-      ],
-    });
-    h.undo(c.batch.batchId);
-    expect(() => h.undo(a.batch.batchId)).toThrow(UndoConflictError);
-    expect(replayEvents(h.events)).toEqual([...h.records.values()]);
-  });
-
-  it('rejects a log whose before text does not match', () => {
-    expect(() =>
-      replayEvents([
-        { seq: 1, batchId: 'b', memoryId: 'm', type: 'ADD', before: null, after: 'x', time: 1 },
-        { seq: 2, batchId: 'b2', memoryId: 'm', type: 'UPDATE', before: 'other', after: 'y', time: 2 },
-      ]),
-    ).toThrow(HistoryReplayError);
-  });
-
-  it('rejects an update of a memory that was never added', () => {
-    expect(() =>
-      replayEvents([
-        { seq: 1, batchId: 'b', memoryId: 'm', type: 'DELETE', before: 'x', after: null, time: 1 },
-      ]),
-    ).toThrow(/does not exist/);
-  });
-});
-
-describe('batchesFromEvents', () => {
-  it('rebuilds applied ops and the undone mark', () => {
-    const h = harness();
-    const a = h.apply({ turnId: 't1', ops: [{ op: 'ADD', id: 'a', text: 'x' }] });
-    h.undo(a.batch.batchId);
-    const [batch] = batchesFromEvents(h.events);
-    expect(batch).toMatchObject({ batchId: a.batch.batchId, turnId: 't1', applied: a.batch.applied });
-    expect(batch!.undoneAt).toBeDefined();
   });
 });
 

@@ -4,7 +4,7 @@
  * an IndexedDB store prefetches what the plan reads (`referencedMemoryIds`) inside its transaction, plans, then
  * writes the plan in the same transaction.
  *
- * Stable API (the IndexedDB store depends on it):
+ * Stable API (the IndexedDB store depends on it; replay is in event-replay.ts):
  * - `planBatch(state, batch, ctx): BatchPlan` validates all-or-nothing, throws `InvalidBatchError`, or
  *   `StaleMemoryError` (naming every such memory) when an UPDATE/DELETE carries an `expected` text the memory no
  *   longer has; the staleness check comes first, so a stale batch is reported as stale.
@@ -40,8 +40,6 @@ import type {
   StoreOp,
 } from '../../core/types';
 import { applyEvent, scopeOf } from './event-replay';
-
-export { applyEvent, batchesFromEvents, replayEvents } from './event-replay';
 
 /** Longest memory text accepted, in UTF-8 bytes (64 KiB); the import limit is the same. */
 export const MAX_TEXT_BYTES = 65_536;

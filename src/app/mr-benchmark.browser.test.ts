@@ -7,7 +7,7 @@ import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { parseLocomo } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel, type LocomoAnsweringModelOptions } from '../testing/locomo-answering-model';
-import { benchmarkHandlers, type BenchmarkServiceDeps } from '../workers/benchmark-service';
+import { benchmarkHandlers, type BenchmarkServiceDeps } from '../workers/benchmark-worker-handlers';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';
 import { defineBenchmark } from './define-benchmark';

@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
-import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
+import { MemoryService as MemoryWorkerService } from '../workers/memory-worker-handlers';
 import { settingsContext, memoryContext } from './context';
 import { renderMarkdown } from './markdown';
 import { MrChat } from './mr-chat';

@@ -10,7 +10,7 @@ import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
-import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
+import { MemoryService as MemoryWorkerService } from '../workers/memory-worker-handlers';
 import { memoryContext } from './context';
 import { MrMemoryInspector } from './mr-memory-inspector';
 

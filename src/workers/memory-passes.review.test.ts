@@ -9,7 +9,7 @@ import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { defaultHandler, startTestServer, type TestServer } from '../testing/openai-test-server';
-import { MemoryService } from './memory-service';
+import { MemoryService } from './memory-worker-handlers';
 import { LocalPassLocks } from './pass-locks';
 
 let server: TestServer;

@@ -11,7 +11,7 @@ import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
-import { MemoryService } from './memory-service';
+import { MemoryService } from './memory-worker-handlers';
 import { LocalPassLocks, type PassLocks } from './pass-locks';
 
 let server: TestServer;

@@ -7,7 +7,7 @@
  * (protocol/agent-protocol.ts): its own database per storage name, where ONNX Runtime's files are, and, for a page
  * model, `PageChatModel`s that ask the page for every completion.
  */
-import { MemoryService } from './memory-service';
+import { MemoryService } from './memory-worker-handlers';
 import { createEmbedder, createRoleModels, type RoleModels } from './role-models';
 import { PageChatModel } from './page-model';
 import { databaseName, parseWorkerName, type PageModelRpc } from '../protocol/agent-protocol';

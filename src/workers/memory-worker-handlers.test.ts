@@ -8,7 +8,7 @@ import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { defaultHandler, sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
 import { RecordingEmbedder } from '../embed/test-embedder';
-import { MemoryService } from './memory-service';
+import { MemoryService } from './memory-worker-handlers';
 
 let server: TestServer;
 let store: InMemoryStore;

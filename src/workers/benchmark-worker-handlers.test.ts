@@ -10,7 +10,7 @@ import { isAbortError } from '../core/errors';
 import { parseLocomoJson } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel } from '../testing/locomo-answering-model';
 import type { ScriptedChatModel } from '../testing/scripted-chat-model';
-import { benchmarkHandlers, type BenchmarkServiceDeps } from './benchmark-service';
+import { benchmarkHandlers, type BenchmarkServiceDeps } from './benchmark-worker-handlers';
 
 const fixtureText = readFileSync(new URL('../eval/fixtures/locomo-mini.json', import.meta.url), 'utf8');
 const questions = parseLocomoJson(fixtureText).conversations.flatMap((c) => c.questions);

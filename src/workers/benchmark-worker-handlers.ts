@@ -17,7 +17,7 @@ import { isAdversarial, parseLocomoJson, type LocomoDataset } from '../eval/load
 import type { RoleModelOptions, RoleModels } from './role-models';
 
 /** What the handlers need from their host. */
-export interface BenchmarkServiceDeps {
+export interface BenchmarkWorkerDeps {
   /** Creates (and for On-device, loads) the models the settings select. */
   createModels(settings: Settings, opts: RoleModelOptions): Promise<RoleModels>;
   /** Creates the embedder the settings select; absent or `undefined` for keyword retrieval only. */
@@ -51,7 +51,7 @@ function parseParams<T>(schema: z.ZodType<T>, params: unknown): T {
 }
 
 /** The protocol handlers (see the module comment). */
-export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<BenchmarkRpc> {
+export function benchmarkWorkerHandlers(deps: BenchmarkWorkerDeps): RpcHandlers<BenchmarkRpc> {
   return {
     inspect: async (params): Promise<LocomoFileInfo> => {
       const { file } = parseParams(inspectSchema, params);

@@ -5,10 +5,10 @@
  */
 import type { BenchmarkRpc } from '../protocol/benchmark-protocol';
 import { serveRpc, type RpcEndpoint } from '../core/rpc';
-import { benchmarkHandlers } from './benchmark-worker-handlers';
+import { benchmarkWorkerHandlers } from './benchmark-worker-handlers';
 import { createEmbedder, createRoleModels } from './role-models';
 
 serveRpc<BenchmarkRpc>(
   self as unknown as RpcEndpoint,
-  benchmarkHandlers({ createModels: createRoleModels, createEmbedder }),
+  benchmarkWorkerHandlers({ createModels: createRoleModels, createEmbedder }),
 );

@@ -9,7 +9,7 @@ import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { defaultHandler, startTestServer, type TestServer } from '../testing/openai-test-server';
-import { MemoryService } from './memory-worker-handlers';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { LocalPassLocks } from './pass-locks';
 
 let server: TestServer;
@@ -39,7 +39,7 @@ afterEach(async () => {
 
 /** One tab's memory worker over the shared stores. */
 async function tab(settings: Partial<Settings> = {}) {
-  const service = new MemoryService({
+  const service = new MemoryWorkerHandlers({
     store,
     conversations,
     locks: new LocalPassLocks(),
@@ -73,7 +73,10 @@ async function bank(): Promise<string[]> {
   return result.applied.map((op) => op.memoryId);
 }
 
-async function hostileTurn(rpc: RpcHandlers<MemoryRpc>, service: MemoryService): Promise<StoredMessage> {
+async function hostileTurn(
+  rpc: RpcHandlers<MemoryRpc>,
+  service: MemoryWorkerHandlers,
+): Promise<StoredMessage> {
   const conversation = await rpc.createConversation({}, ctx());
   await rpc.send(
     { conversationId: conversation.id, text: 'Forget everything about items, all of them.' },

@@ -8,11 +8,11 @@ import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { defaultHandler, sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
 import { RecordingEmbedder } from '../embed/test-embedder';
-import { MemoryService } from './memory-worker-handlers';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 
 let server: TestServer;
 let store: InMemoryStore;
-let service: MemoryService;
+let service: MemoryWorkerHandlers;
 let rpc: RpcHandlers<MemoryRpc>;
 let events: MemoryWorkerEvent[];
 
@@ -28,7 +28,7 @@ beforeEach(async () => {
   server = await startTestServer();
   store = new InMemoryStore();
   events = [];
-  service = new MemoryService({
+  service = new MemoryWorkerHandlers({
     store,
     conversations: new InMemoryConversationStore(),
     createModels: async (settings) => {
@@ -224,7 +224,7 @@ describe('MemoryService', () => {
   it('loads the embedder only once a model is needed, then embeds with it in the background', async () => {
     const embedder = new RecordingEmbedder();
     let created = 0;
-    const lazy = new MemoryService({
+    const lazy = new MemoryWorkerHandlers({
       store: new InMemoryStore(),
       conversations: new InMemoryConversationStore(),
       createModels: async (settings) => {

@@ -29,8 +29,8 @@ import { listMemoryPage } from './memory-pages';
 import { passLocks, type PassLocks } from './pass-locks';
 import type { RoleModels } from './role-models';
 
-/** What the service needs from its host. */
-export interface MemoryServiceDeps {
+/** What the memory worker's handlers need from their host. */
+export interface MemoryWorkerDeps {
   store: MemoryStore;
   conversations: ConversationStore;
   /** Creates (and for on-device, loads) the models the settings select. */
@@ -46,8 +46,8 @@ export interface MemoryServiceDeps {
   locks?: PassLocks;
 }
 
-/** The memory worker's behaviour (see the module comment). */
-export class MemoryService {
+/** The memory worker's behaviour, the worker side of `MemoryWorkerClient` (see the module comment). */
+export class MemoryWorkerHandlers {
   private settings?: Settings;
   private models?: Promise<RoleModels>;
   private embedder?: Embedder;
@@ -56,7 +56,7 @@ export class MemoryService {
   private readonly streaming = new Set<string>();
   private readonly now: () => number;
 
-  constructor(private readonly deps: MemoryServiceDeps) {
+  constructor(private readonly deps: MemoryWorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.passes = new MemoryPasses({
       store: deps.store,

@@ -10,6 +10,13 @@ const EPOCH_MS = 'must be epoch milliseconds (a number)';
 /** A time: epoch milliseconds, a finite number. */
 export const epochMsSchema = z.number({ message: EPOCH_MS }).finite({ message: EPOCH_MS });
 
+/** The fields of a `MemoryFilter` (a store query, the memory worker's memory list). */
+export const memoryFilterShape = {
+  speaker: z.string().optional(),
+  conversationId: z.string().optional(),
+  includeDeleted: z.boolean().optional(),
+};
+
 /** A chat message as the agents take it. */
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant'], { message: "must be 'system', 'user' or 'assistant'" }),

@@ -2,10 +2,12 @@
  * Validation at the public entry points (API calls, store methods, worker requests): input is checked with a zod
  * schema before any model call or write, and a wrong value fails at once with an `InvalidInputError` (or the error
  * the caller names) saying where, which field, the form expected and what was given. A schema without its own
- * message gets one in words from `expectedForm` (`must be a string`, `must not be empty`, ...).
+ * message gets one in words from `expectedForm` (`must be a string`, `must not be empty`, ...). A worker checks the
+ * params of every request with `checkedHandlers`.
  */
 import type { z } from 'zod';
 import { InvalidInputError } from './errors';
+import type { RpcHandlers, RpcSpec } from './rpc';
 
 /** What a value is, in words: `a string`, `a number`, `NaN`, `null`, `an array`, ... */
 function describe(value: unknown): string {
@@ -34,6 +36,7 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false',
   object: 'an object',
   array: 'a list',
+  null: 'null',
 };
 
 /** Values in words: `'a', 'b' or 'c'` (or `and` as `conjunction`). */
@@ -96,4 +99,25 @@ export function parseInput<T>(
   const path = issue?.path ?? [];
   const field = path.length > 0 ? path.map(String).join('.') : 'the input';
   throw fail(`${where}: ${field} ${issue?.message ?? 'is invalid'} (got ${describe(at(input, path))}).`);
+}
+
+/** The zod schema of each method's params of an RPC protocol. */
+export type ParamSchemas<R extends RpcSpec> = { [M in keyof R]: z.ZodType<R[M]['params']> };
+
+/**
+ * `handlers` with each method's params checked by its schema first, so a wrong param is refused before any work
+ * with an `InvalidInputError` naming the method and the field; the handler gets the parsed params.
+ * @example serveRpc(endpoint, checkedHandlers(memoryRpcParams, handlers))
+ */
+export function checkedHandlers<R extends RpcSpec>(
+  schemas: ParamSchemas<R>,
+  handlers: RpcHandlers<R>,
+): RpcHandlers<R> {
+  const checked: Partial<RpcHandlers<R>> = {};
+  for (const method of Object.keys(handlers) as (keyof R & string)[]) {
+    const handler = handlers[method];
+    const schema = schemas[method];
+    checked[method] = async (params, ctx) => handler(parseInput(schema, params, method), ctx);
+  }
+  return checked as RpcHandlers<R>;
 }

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { InvalidBatchError } from '../core/errors';
-import { epochMsSchema } from '../core/input-schemas';
+import { epochMsSchema, memoryFilterShape } from '../core/input-schemas';
 import { parseInput } from '../core/parse-input';
 import type {
   MemoryFilter,
@@ -39,20 +39,15 @@ const batchSchema = z.object({
   embeddings: z.object({ embedderId: str, vectors: embeddingItemsSchema }).optional(),
 });
 
-const filterShape = {
-  speaker: str.optional(),
-  conversationId: str.optional(),
-  includeDeleted: z.boolean().optional(),
-};
-const filterSchema = z.object(filterShape);
+const filterSchema = z.object(memoryFilterShape);
 const searchSchema = z.object({
-  ...filterShape,
+  ...memoryFilterShape,
   text: str,
   vector: vector.optional(),
   embedderId: str.optional(),
   limit: z.number().nonnegative().optional(),
 });
-const pageSchema = z.object({ ...filterShape, limit: z.number().nonnegative() });
+const pageSchema = z.object({ ...memoryFilterShape, limit: z.number().nonnegative() });
 
 /** Keeps only the fields of a failure the schema knows, so a caller's extra fields never make the store unreadable. */
 const failureSchema = z.object(turnFailureSchema.shape);

@@ -121,6 +121,27 @@ describe('benchmark worker', () => {
     expect(state.loadedWith).toEqual([]);
   });
 
+  it('refuses a request with a wrong param before any work, naming the method and the field', async () => {
+    const { client, state } = connect(gold());
+    await expect(
+      client.call('run', { file: 'locomo.json' as unknown as Blob, conversationId: 'conv-30', settings }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'run: file must be the picked file (a Blob) (got a string).',
+    });
+    await expect(
+      client.call('run', { file: fixture, conversationId: 'conv-30', settings, limit: 0 }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'run: limit must be more than 0 (got a number).',
+    });
+    await expect(client.call('inspect', {} as { file: Blob })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'inspect: file must be the picked file (a Blob) (got nothing).',
+    });
+    expect(state.loadedWith).toEqual([]);
+  });
+
   it('stops a run when the call is aborted and closes the worker', async () => {
     const controller = new AbortController();
     const model = locomoAnsweringModel(questions, (q) => q.answer, {

@@ -265,4 +265,32 @@ describe('MemoryService', () => {
     expect(events).toContainEqual({ type: 'embedder-status', status: 'ready' });
     expect(embedder.calls.length).toBeGreaterThan(0);
   });
+
+  it('refuses a request with a wrong param before any work, naming the method and the field', async () => {
+    const conversation = await rpc.createConversation({ title: 'Intro' }, ctx());
+    const id = (await store.apply({ ops: [{ op: 'ADD', text: 'likes tea' }] })).applied[0]!.memoryId;
+    const before = await store.export();
+    const refused = (message: string) => ({ name: 'InvalidInputError', code: 'invalid-input', message });
+    await expect(
+      rpc.send({ conversationId: conversation.id, text: 42 as unknown as string }, ctx()),
+    ).rejects.toMatchObject(refused('send: text must be a string (got a number).'));
+    await expect(
+      rpc.editMemory({ id: 7 as unknown as string, text: 'likes coffee' }, ctx()),
+    ).rejects.toMatchObject(refused('editMemory: id must be a string (got a number).'));
+    await expect(rpc.deleteMemory({ id: '' }, ctx())).rejects.toMatchObject(
+      refused('deleteMemory: id must not be empty (got a string).'),
+    );
+    await expect(rpc.listConversations({} as unknown as null, ctx())).rejects.toMatchObject(
+      refused('listConversations: the input must be null (got an object).'),
+    );
+    await expect(
+      rpc.configure({ settings: { ...DEFAULT_SETTINGS, provider: 'gpu' as 'local' } }, ctx()),
+    ).rejects.toMatchObject(
+      refused("configure: settings.provider must be 'on-device', 'cpu' or 'local' (got a string)."),
+    );
+    expect(await rpc.listMessages({ conversationId: conversation.id }, ctx())).toEqual([]);
+    expect(server.requests).toEqual([]);
+    expect({ ...(await store.export()), exportedAt: 0 }).toEqual({ ...before, exportedAt: 0 });
+    expect((await store.get(id))!.text).toBe('likes tea');
+  });
 });

@@ -14,10 +14,11 @@ import { MemoryManager } from '../core/memory-manager';
 import type { Embedder, MemoryStore } from '../core/types';
 import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
+import { checkedHandlers } from '../core/parse-input';
+import { memoryRpcParams } from '../protocol/memory-rpc-params';
 import {
   DEFAULT_SPEAKER,
   reviewThreshold,
-  settingsSchema,
   userSpeaker,
   validateSettings,
   type Settings,
@@ -82,10 +83,10 @@ export class MemoryWorkerHandlers {
     return this.settings ? this.passes.resumeInterrupted() : Promise.resolve();
   }
 
-  /** The protocol handlers. */
+  /** The protocol handlers; each checks its params first (`memoryRpcParams`). */
   handlers(): RpcHandlers<MemoryRpc> {
     const { store, conversations } = this.deps;
-    return {
+    return checkedHandlers(memoryRpcParams, {
       configure: ({ settings }) => this.configure(settings),
       listConversations: () => conversations.listConversations(),
       createConversation: async ({ title }) => {
@@ -144,11 +145,10 @@ export class MemoryWorkerHandlers {
         this.changed(null);
         return null;
       },
-    };
+    });
   }
 
-  private async configure(input: Settings): Promise<{ modelId: string | null }> {
-    const settings = settingsSchema.parse(input);
+  private async configure(settings: Settings): Promise<{ modelId: string | null }> {
     const previous = this.settings;
     this.settings = settings;
     if (!previous || modelKey(previous) !== modelKey(settings)) this.models = undefined;

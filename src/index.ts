@@ -54,6 +54,7 @@ export { UseLiteEmbedder, USE_LITE_ID, type UseLiteFileSource } from './embed/us
 export { fetchUseLiteFiles } from './embed/use-lite-files';
 export { CachedEmbedder } from './embed/embedding-cache';
 export { runBackfill } from './embed/backfill';
+export type { Progress } from './core/progress';
 export { EMBEDDING_MODELS, DEFAULT_EMBEDDING_MODEL } from './core/embedding-models';
 export * from './embed/errors';
 export { WebLlmChatModel } from './llm/webllm-chat-model';

@@ -3,7 +3,7 @@
 // size and architecture next to the catalog, deletion, and the typed errors a bad URL gets before and across the
 // worker. The page itself opens no cache: the worker answers every call.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CpuLoadProgress } from '../core/cpu-engine-protocol';
+import type { Progress } from '../core/progress';
 import { CPU_CATALOG } from '../protocol/cpu-catalog';
 import { CpuModelClient } from './cpu-models-client';
 
@@ -15,7 +15,7 @@ describe('CpuModelClient over the CPU engine worker', () => {
 
   it('downloads a GGUF with progress, lists it with its size beside the catalog, and deletes it', async () => {
     await client.remove(FIXTURE_URL);
-    const progress: CpuLoadProgress[] = [];
+    const progress: Progress[] = [];
     await client.download(FIXTURE_URL, { onProgress: (p) => progress.push(p) });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)?.fraction).toBe(1);

@@ -4,7 +4,8 @@
  * deletion, and how many threads the engine gets here. The cache work runs in a CPU engine worker started on first
  * use and kept for the page's life (it loads no model), so the page opens no cache and imports no engine code.
  */
-import type { CpuEngineRpc, CpuLoadProgress } from '../core/cpu-engine-protocol';
+import type { CpuEngineRpc, CpuLoadPhase } from '../core/cpu-engine-protocol';
+import type { Progress } from '../core/progress';
 import type { CachedGgufStatus } from '../core/cpu-engine-protocol';
 import { CPU_CATALOG, checkCpuModelChoice, cpuModelLabel, cpuModelUrl } from '../protocol/cpu-catalog';
 import { cpuThreading, type CpuThreading } from '../core/cpu-threads';
@@ -41,7 +42,7 @@ export interface CpuModelService {
   /** Checks and downloads (or resumes) a catalog id or GGUF URL; throws the engine's typed errors. */
   download(
     choice: string,
-    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void },
+    opts: { signal?: AbortSignal; onProgress?: (progress: Progress<CpuLoadPhase>) => void },
   ): Promise<void>;
   /** Deletes a model's cached file (a partial download too). */
   remove(choice: string): Promise<void>;
@@ -104,7 +105,7 @@ export class CpuModelClient implements CpuModelService {
 
   async download(
     choice: string,
-    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void } = {},
+    opts: { signal?: AbortSignal; onProgress?: (progress: Progress<CpuLoadPhase>) => void } = {},
   ): Promise<void> {
     await this.client().call('download', { url: cpuModelUrl(checkCpuModelChoice(choice)) }, opts);
   }

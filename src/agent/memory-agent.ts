@@ -13,7 +13,8 @@ import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { MemoryPassInfo, ModelLoadProgress, UsedMemory } from '../protocol/memory-protocol';
+import type { MemoryPassInfo, UsedMemory } from '../protocol/memory-protocol';
+import type { Progress } from '../core/progress';
 import { serveRpc } from '../core/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';
 import {
@@ -67,7 +68,7 @@ export type MemoryChange = { type: 'pass'; messageId: string; pass: MemoryPassRe
 /** The agent's events. */
 export interface MemoryAgentEventMap {
   'memory-change': CustomEvent<MemoryChange>;
-  'model-loading': CustomEvent<ModelLoadProgress>;
+  'model-loading': CustomEvent<Progress>;
 }
 
 /** A filter for `memories.list`. */

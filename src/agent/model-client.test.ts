@@ -1,7 +1,8 @@
 // ModelClient over the model worker's handlers: calls, download progress and abort cross the RPC, and a malformed
 // request is refused by the worker side with the field named.
 import { describe, expect, it } from 'vitest';
-import type { CapabilityReport, DownloadProgress, ModelRpc, ModelService } from '../protocol/model-protocol';
+import type { Progress } from '../core/progress';
+import type { CapabilityReport, ModelRpc, ModelService } from '../protocol/model-protocol';
 import { RpcClient, serveRpc, type RpcEndpoint } from '../core/rpc';
 import { modelHandlers } from '../workers/model-handlers';
 import { ModelClient } from './model-client';
@@ -45,7 +46,7 @@ describe('ModelClient', () => {
       modelId: 'f16',
       reason: 'fits',
     });
-    const seen: DownloadProgress[] = [];
+    const seen: Progress[] = [];
     await client.download('m', { onProgress: (p) => seen.push(p) });
     expect(seen).toEqual([
       { fraction: 0.5, text: 'half' },

@@ -9,10 +9,10 @@ import type {
   CatalogItem,
   CustomModelForm,
   CustomModelInfo,
-  DownloadProgress,
   ModelRpc,
   ModelService,
 } from '../protocol/model-protocol';
+import type { Progress } from '../core/progress';
 import { RpcClient, type RpcEndpoint } from '../core/rpc';
 
 /** Starts the model worker. */
@@ -49,7 +49,7 @@ export class ModelClient implements ModelService {
 
   download(
     modelId: string,
-    opts: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
+    opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
   ): Promise<void> {
     return this.rpc.call('download', { modelId }, opts);
   }

@@ -9,7 +9,8 @@ import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { BenchmarkService } from '../agent/benchmark-client';
 import { DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
-import type { BenchmarkProgress, BenchmarkRunResult, LocomoFileInfo } from '../protocol/benchmark-protocol';
+import type { Progress } from '../core/progress';
+import type { BenchmarkRunResult, LocomoFileInfo } from '../protocol/benchmark-protocol';
 import type { Settings } from '../protocol/settings';
 import { isAbortError, errorMessage } from '../core/errors';
 import { benchmarkContext } from './benchmark-context';
@@ -93,7 +94,7 @@ export class MrBenchmark extends LitElement {
   @state() private fileError = '';
   @state() private limit = '';
   @state() private running = false;
-  @state() private progress?: BenchmarkProgress;
+  @state() private progress?: Progress;
   @state() private result?: BenchmarkRunResult;
   @state() private runError = '';
   @state() private stopped = false;
@@ -198,26 +199,12 @@ export class MrBenchmark extends LitElement {
 
   private renderProgress() {
     const p = this.progress;
-    let text = 'Starting…';
-    let value: number | undefined;
-    if (p?.phase === 'model') {
-      text = `Loading the model: ${p.text}`;
-      value = p.fraction;
-    } else if (p) {
-      const what =
-        p.phase === 'ingest' ? 'Reading the conversation into memory: turn' : 'Answering: question';
-      text = `${what} ${p.done} of ${p.total}`;
-      value = p.total > 0 ? p.done / p.total : 0;
-    }
+    const text = !p ? 'Starting…' : p.phase === 'model' ? `Loading the model: ${p.text}` : p.text;
     return html`<div class="field">
       <label for="progress">Benchmark progress</label>
-      <progress id="progress" max="1" .value=${value ?? 0} aria-valuetext=${text}></progress>
+      <progress id="progress" max="1" .value=${p?.fraction ?? 0} aria-valuetext=${text}></progress>
       <p class="hint">${text}. Leaving this view stops the benchmark.</p>
-      ${
-        p?.phase === 'model' && p.warning
-          ? html`<p role="status"><strong>Warning:</strong> ${p.warning}</p>`
-          : nothing
-      }
+      ${p?.warning ? html`<p role="status"><strong>Warning:</strong> ${p.warning}</p>` : nothing}
     </div>`;
   }
 

@@ -5,7 +5,7 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent, StoredMessage } from '../protocol/memory-protocol';
 import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
@@ -99,7 +99,7 @@ describe('<mr-chat> while the on-device models load', () => {
     const memory = new ScriptedMemory();
     const el = await mount(memory);
     await send(el, 'Hello');
-    memory.emit({ type: 'model-loading', progress: { progress: 0.25, text: 'Downloading pair-a', warning } });
+    memory.emit({ type: 'model-loading', progress: { fraction: 0.25, text: 'Downloading pair-a', warning } });
     await el.updateComplete;
     expect(el.renderRoot.querySelector('progress')?.value).toBe(0.25);
     expect(text(el)).toContain('Downloading pair-a');
@@ -116,7 +116,7 @@ describe('<mr-chat> while the on-device models load', () => {
     const memory = new ScriptedMemory();
     const el = await mount(memory);
     await send(el, 'Hello');
-    memory.emit({ type: 'model-loading', progress: { progress: 0.5, text: 'Loading model from cache' } });
+    memory.emit({ type: 'model-loading', progress: { fraction: 0.5, text: 'Loading model from cache' } });
     await el.updateComplete;
     expect(text(el)).toContain('Loading model from cache');
     expect(text(el)).not.toContain('Warning:');
@@ -184,7 +184,7 @@ class StreamingMemory implements MemoryService {
   ): Promise<MemoryRpc[M]['result']> {
     if (method === 'listMessages') return this.history as MemoryRpc[M]['result'];
     if (method !== 'send') throw new Error(`Unexpected call ${method}`);
-    const progress = opts?.onProgress as ((p: ReplyProgress) => void) | undefined;
+    const progress = opts?.onProgress as ((p: ReplyEvent) => void) | undefined;
     const user: StoredMessage = { ...this.history[0]!, id: 'u1', text: 'Tell me', time: 2 };
     const assistant: StoredMessage = {
       ...this.history[1]!,

@@ -10,7 +10,8 @@ import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { consume } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
-import type { ModelLoadProgress, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import type { Progress } from '../core/progress';
+import type { ReplyEvent, StoredMessage } from '../protocol/memory-protocol';
 import type { Settings } from '../protocol/settings';
 import { errorMessage, isAbortError, toErrorData } from '../core/errors';
 import { memoryContext, settingsContext } from './context';
@@ -45,7 +46,7 @@ export class MrChat extends LitElement {
   @state() private draft = '';
   @state() private copiedId = '';
   /** Loading progress of the on-device model, while the first reply waits for it. */
-  @state() private modelLoading?: ModelLoadProgress;
+  @state() private modelLoading?: Progress;
 
   @query('textarea') private textarea?: HTMLTextAreaElement;
 
@@ -143,7 +144,7 @@ export class MrChat extends LitElement {
         this.modelLoading && this.streaming
           ? html`<div class="loading">
               <label for="model-progress">Loading the model (first reply only)</label>
-              <progress id="model-progress" max="1" .value=${this.modelLoading.progress}></progress>
+              <progress id="model-progress" max="1" .value=${this.modelLoading.fraction}></progress>
               <p class="hint" role="status">${this.modelLoading.text}</p>
               ${
                 this.modelLoading.warning
@@ -248,20 +249,20 @@ export class MrChat extends LitElement {
       this.dispatchEvent(mrEvent('mr-select-conversation', { id: conversationId }));
     }
     this.draft = '';
-    await this.stream((signal, onProgress) =>
-      this.memory!.call('send', { conversationId: conversationId!, text }, { signal, onProgress }),
+    await this.stream((signal, onEvent) =>
+      this.memory!.call('send', { conversationId: conversationId!, text }, { signal, onProgress: onEvent }),
     );
   }
 
   private async retry(m: StoredMessage): Promise<void> {
     if (!this.memory || this.streaming) return;
-    await this.stream((signal, onProgress) =>
-      this.memory!.call('retryReply', { assistantMessageId: m.id }, { signal, onProgress }),
+    await this.stream((signal, onEvent) =>
+      this.memory!.call('retryReply', { assistantMessageId: m.id }, { signal, onProgress: onEvent }),
     );
   }
 
   private async stream(
-    run: (signal: AbortSignal, onProgress: (p: ReplyProgress) => void) => Promise<unknown>,
+    run: (signal: AbortSignal, onEvent: (e: ReplyEvent) => void) => Promise<unknown>,
   ): Promise<void> {
     this.controller = new AbortController();
     this.streaming = true;
@@ -270,15 +271,15 @@ export class MrChat extends LitElement {
     let caught: unknown;
     let stopped = false;
     try {
-      await run(this.controller.signal, (p) => {
-        if (p.type === 'user') this.upsert(p.message);
-        else if (p.type === 'assistant') {
-          assistantId = p.message.id;
-          this.upsert(p.message);
-        } else if (p.type === 'used') this.patch(assistantId, (m) => ({ ...m, usedMemories: p.memories }));
+      await run(this.controller.signal, (e) => {
+        if (e.type === 'user') this.upsert(e.message);
+        else if (e.type === 'assistant') {
+          assistantId = e.message.id;
+          this.upsert(e.message);
+        } else if (e.type === 'used') this.patch(assistantId, (m) => ({ ...m, usedMemories: e.memories }));
         else {
           this.modelLoading = undefined;
-          this.pending = { id: assistantId, text: this.pending.text + p.text };
+          this.pending = { id: assistantId, text: this.pending.text + e.text };
           this.queueFrame();
         }
       });

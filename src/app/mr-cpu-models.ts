@@ -12,6 +12,7 @@ import { DEFAULT_CPU_MODEL_ID } from '../protocol/cpu-catalog';
 import type { CpuModelItem, CpuModelService } from '../agent/cpu-models-client';
 import type { Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { cpuModelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
@@ -69,7 +70,7 @@ export class MrCpuModels extends LitElement {
   @consume({ context: cpuModelContext }) private models?: CpuModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
-  @state() private downloading?: { choice: string; fraction: number; text: string };
+  @state() private downloading?: { choice: string } & Progress;
   @state() private error = '';
   @state() private url = '';
   @state() private urlError = '';

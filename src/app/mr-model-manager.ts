@@ -7,17 +7,13 @@ import { LitElement, css, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
+import type { Progress } from '../core/progress';
 import type { Settings } from '../protocol/settings';
 import { isAbortError, errorMessage } from '../core/errors';
 import { modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { textField } from './form-fields';
-import type {
-  CatalogItem,
-  CustomModelForm,
-  DownloadProgress,
-  ModelService,
-} from '../protocol/model-protocol';
+import type { CatalogItem, CustomModelForm, ModelService } from '../protocol/model-protocol';
 import { pageStyles, sharedStyles } from './shared.styles';
 
 /**
@@ -88,7 +84,7 @@ export class MrModelManager extends LitElement {
   @consume({ context: modelContext }) private models?: ModelService;
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
-  @state() private downloading?: { id: string; progress: DownloadProgress };
+  @state() private downloading?: { id: string; progress: Progress };
   @state() private error = '';
   @state() private customForm: CustomModelForm = EMPTY_FORM;
   @state() private fieldErrors: Record<string, string> = {};

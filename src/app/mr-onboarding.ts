@@ -15,7 +15,8 @@ import { isAbortError, errorMessage } from '../core/errors';
 import { cpuModelContext, modelContext, settingsContext } from './context';
 import { mrEvent } from './events';
 import { serverFields } from './form-fields';
-import type { CapabilityReport, DownloadProgress, ModelService } from '../protocol/model-protocol';
+import type { Progress } from '../core/progress';
+import type { CapabilityReport, ModelService } from '../protocol/model-protocol';
 import { cpuOffer } from './onboarding-cpu';
 import { pageStyles, sharedStyles } from './shared.styles';
 
@@ -67,13 +68,13 @@ export class MrOnboarding extends LitElement {
   @consume({ context: settingsContext, subscribe: true }) @state() private settings?: Settings;
 
   @state() private mode: 'check' | 'local' = 'check';
-  @state() private progress?: DownloadProgress;
+  @state() private progress?: Progress;
   @state() private downloadError = '';
   @state() private ready = false;
   @state() private localUrl = DEFAULT_BASE_URL;
   @state() private localModel = '';
   @state() private localError?: { field: string; message: string };
-  @state() private cpuProgress?: DownloadProgress;
+  @state() private cpuProgress?: Progress;
   @state() private cpuError = '';
   @state() private cpuReady = false;
 

@@ -29,6 +29,7 @@ import { formatBytes } from './format';
 import { serverFields, textField } from './form-fields';
 import type { ModelService } from '../protocol/model-protocol';
 import { reviewFields } from './review-settings';
+import { roleModelSuggestions } from './role-model-suggestions';
 import { pageStyles, sharedStyles } from './shared.styles';
 import { version } from '../../package.json';
 import { errorMessage } from '../core/errors';
@@ -201,11 +202,10 @@ export class MrSettings extends LitElement {
           onInput: (answerModel) => this.set({ answerModel }),
         })}
         <datalist id="role-models">
-          ${s.model ? html`<option value=${s.model}></option>` : nothing}
-          ${s.onDeviceModel ? html`<option value=${s.onDeviceModel}></option>` : nothing}
-          ${(s.provider === 'on-device' ? (this.customModels.value ?? []) : [])
-            .filter((m) => m.id !== s.onDeviceModel)
-            .map((m) => html`<option value=${m.id} label="Custom model: ${m.id}"></option>`)}
+          ${roleModelSuggestions(
+            s,
+            (this.customModels.value ?? []).map((m) => m.id),
+          ).map((o) => html`<option value=${o.value} label=${o.label ?? nothing}></option>`)}
         </datalist>
         <div class="field">
           <label for="embeddingModel">Embedding model</label>

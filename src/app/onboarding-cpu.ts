@@ -5,13 +5,13 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { CPU_CATALOG } from '../protocol/cpu-catalog';
 import type { CpuThreading } from '../core/cpu-threads';
-import type { DownloadProgress } from '../protocol/model-protocol';
+import type { Progress } from '../core/progress';
 
 /** What the offer shows and where its buttons go. */
 export interface CpuOfferOptions {
   threading?: CpuThreading;
   /** Set while the model downloads. */
-  progress?: DownloadProgress;
+  progress?: Progress;
   error: string;
   /** The model is downloaded. */
   ready: boolean;

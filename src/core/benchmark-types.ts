@@ -22,12 +22,8 @@ export type LocomoCategoryName = (typeof LOCOMO_CATEGORIES)[LocomoCategory];
 /** Means of one metric: `overall` plus one entry per group (`null` where a group has no value). */
 export type MetricByGroup = Record<string, number | null>;
 
-/** Progress: turns ingested, then questions answered. */
-export interface LocomoBenchmarkProgress {
-  phase: 'ingest' | 'answer';
-  done: number;
-  total: number;
-}
+/** The steps a run's `Progress` counts: turns ingested, then questions answered. */
+export type LocomoBenchmarkPhase = 'ingest' | 'answer';
 
 /** One answered question with its scores (0-1). */
 export interface LocomoBenchmarkAnswer {

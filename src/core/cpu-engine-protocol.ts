@@ -3,6 +3,7 @@
  * benchmark worker, or a page): load GGUF models (download or resume into the cache, check, load into llama.cpp),
  * stream chat completions, unload; and for the model manager list, download and delete cached GGUFs. Types only; the RPC mechanics are `src/core/rpc.ts`'s.
  */
+import type { Progress } from './progress';
 import type { ChatRequest, FinishReason, TokenUsage } from './types';
 
 /** What the model manager shows for one cached GGUF. */
@@ -71,22 +72,15 @@ export interface CpuLoadResult {
   multiThread: boolean;
 }
 
-/** Progress of `load`: checking URLs, downloading, then loading into llama.cpp. */
-export interface CpuLoadProgress {
-  phase: 'check' | 'download' | 'load';
-  /** 0..1 over the whole load. */
-  fraction: number;
-  text: string;
-  loadedBytes?: number;
-  totalBytes?: number;
-  etaSeconds?: number;
-  /** Said once per engine worker: the single-thread fallback and why. */
-  notice?: string;
-}
+/**
+ * The steps of `load` (checking URLs, downloading, then loading into llama.cpp), named in its `Progress`; the
+ * progress's `notice` is said once per engine worker: the single-thread fallback and why.
+ */
+export type CpuLoadPhase = 'check' | 'download' | 'load';
 
 /** Every method of the CPU engine worker. */
 export type CpuEngineRpc = {
-  load: { params: CpuLoadParams; result: CpuLoadResult; progress: CpuLoadProgress };
+  load: { params: CpuLoadParams; result: CpuLoadResult; progress: Progress<CpuLoadPhase> };
   /** Streams a completion of the model loaded from `url`; progress carries the text pieces. */
   chat: { params: { url: string; request: ChatRequest }; result: CompletionEnd; progress: string };
   /** Frees every loaded model. */
@@ -94,7 +88,7 @@ export type CpuEngineRpc = {
   /** The GGUFs in the cache (complete or partly downloaded), for the model manager. */
   cached: { params: null; result: CachedGgufStatus[] };
   /** Checks and downloads (or resumes) a GGUF into the cache without loading it. */
-  download: { params: { url: string }; result: CachedGgufStatus; progress: CpuLoadProgress };
+  download: { params: { url: string }; result: CachedGgufStatus; progress: Progress<CpuLoadPhase> };
   /** Deletes a GGUF from the cache (a partial download too). */
   remove: { params: { url: string }; result: null };
 };

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import type { MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
-import { runBackfill, type BackfillProgress } from './backfill';
+import type { Progress } from '../core/progress';
+import { runBackfill } from './backfill';
 import { RecordingEmbedder } from './test-embedder';
 import { TransformersEmbedder } from './transformers-embedder';
 
@@ -15,18 +16,26 @@ async function storeWith(texts: string[]): Promise<InMemoryStore> {
 
 const tenTexts = Array.from({ length: 10 }, (_, i) => `memory number ${i}`);
 
+/** The report of `done` of `total` memories embedded, with its fraction. */
+const embedded = (done: number, total: number, fraction: number): Progress => ({
+  done,
+  total,
+  fraction,
+  text: `Embedded ${done} of ${total} memories`,
+});
+
 describe('runBackfill', () => {
   it('embeds every memory without a vector as a passage and reports progress up to the total', async () => {
     const store = await storeWith(tenTexts);
     const embedder = new RecordingEmbedder();
-    const progress: BackfillProgress[] = [];
+    const progress: Progress[] = [];
     const result = await runBackfill(store, embedder, { batchSize: 4, onProgress: (p) => progress.push(p) });
-    expect(result).toEqual({ done: 10, total: 10 });
+    expect(result).toEqual(embedded(10, 10, 1));
     expect(progress).toEqual([
-      { done: 0, total: 10 },
-      { done: 4, total: 10 },
-      { done: 8, total: 10 },
-      { done: 10, total: 10 },
+      embedded(0, 10, 0),
+      embedded(4, 10, 0.4),
+      embedded(8, 10, 0.8),
+      embedded(10, 10, 1),
     ]);
     expect(embedder.calls.map((c) => c.kind)).toEqual(['passage', 'passage', 'passage']);
     expect(new Set(embedder.embeddedTexts)).toEqual(new Set(tenTexts));
@@ -62,7 +71,7 @@ describe('runBackfill', () => {
 
     // A fresh run (as after a reload) asks the store again and embeds only the other six.
     const again = new RecordingEmbedder();
-    expect(await runBackfill(store, again, { batchSize: 4 })).toEqual({ done: 6, total: 6 });
+    expect(await runBackfill(store, again, { batchSize: 4 })).toEqual(embedded(6, 6, 1));
     expect(again.embeddedTexts).toHaveLength(6);
     expect(await store.missingEmbeddings(embedder.id)).toEqual([]);
   });
@@ -82,7 +91,7 @@ describe('runBackfill', () => {
     const oldModel = new RecordingEmbedder('old-model', 8);
     const newModel = new RecordingEmbedder('new-model', 12);
     await runBackfill(store, oldModel);
-    expect(await runBackfill(store, newModel)).toEqual({ done: 10, total: 10 });
+    expect(await runBackfill(store, newModel)).toEqual(embedded(10, 10, 1));
     expect(await store.missingEmbeddings('old-model')).toEqual([]);
     expect(await store.missingEmbeddings('new-model')).toEqual([]);
   });
@@ -96,7 +105,7 @@ describe('runBackfill', () => {
       added = true;
       await store.apply({ ops: [{ op: 'ADD', text: 'arrived during the backfill' }] });
     };
-    expect(await runBackfill(store, embedder)).toEqual({ done: 4, total: 4 });
+    expect(await runBackfill(store, embedder)).toEqual(embedded(4, 4, 1));
     expect(await store.missingEmbeddings(embedder.id)).toEqual([]);
   });
 
@@ -110,9 +119,9 @@ describe('runBackfill', () => {
 
   it('reports completion at once when nothing is missing', async () => {
     const store = await storeWith([]);
-    const progress: BackfillProgress[] = [];
+    const progress: Progress[] = [];
     await runBackfill(store, new RecordingEmbedder(), { onProgress: (p) => progress.push(p) });
-    expect(progress).toEqual([{ done: 0, total: 0 }]);
+    expect(progress).toEqual([embedded(0, 0, 1)]);
   });
 
   it('finishes even if the store keeps reporting memories as missing', async () => {
@@ -121,7 +130,7 @@ describe('runBackfill', () => {
       putEmbeddings: async () => undefined,
     });
     const embedder = new RecordingEmbedder();
-    expect(await runBackfill(forgetful, embedder)).toEqual({ done: 10, total: 10 });
+    expect(await runBackfill(forgetful, embedder)).toEqual(embedded(10, 10, 1));
     expect(embedder.embeddedTexts).toHaveLength(10);
   });
 

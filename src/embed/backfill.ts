@@ -6,36 +6,32 @@
  */
 import { throwIfAborted } from '../core/errors';
 import { textHash } from '../core/ids';
+import { countProgress, type Progress } from '../core/progress';
 import type { Embedder, MemoryRecord, MemoryStore } from '../core/types';
-
-/** Memories embedded so far out of all found missing (the total grows if memories arrive during the run). */
-export interface BackfillProgress {
-  done: number;
-  total: number;
-}
 
 /** Options of `runBackfill`. */
 export interface BackfillOptions {
   /** Memories per embed call and per stored chunk. Default 32. */
   batchSize?: number;
   signal?: AbortSignal;
-  onProgress?: (progress: BackfillProgress) => void;
+  /** Memories embedded so far (`done`) out of all found missing (`total`, which grows if memories arrive meanwhile). */
+  onProgress?: (progress: Progress) => void;
 }
 
 const DEFAULT_BATCH_SIZE = 32;
 
 /**
  * Embeds every live memory lacking a vector for `embedder.id` and stores the vectors chunk by chunk, so an abort
- * loses at most the chunk in flight. Memories added while it runs are picked up before it returns. Rejects with
- * an `AbortError` when `signal` aborts.
+ * loses at most the chunk in flight. Memories added while it runs are picked up before it returns, with the final
+ * progress. Rejects with an `AbortError` when `signal` aborts.
  * @example
- * await runBackfill(store, embedder, { onProgress: (p) => console.log(p) }); // {done: 32, total: 70} ...
+ * await runBackfill(store, embedder, { onProgress: (p) => console.log(p.text) }); // "Embedded 32 of 70 memories" ...
  */
 export async function runBackfill(
   store: MemoryStore,
   embedder: Embedder,
   options: BackfillOptions = {},
-): Promise<BackfillProgress> {
+): Promise<Progress & { done: number; total: number }> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
@@ -44,25 +40,27 @@ export async function runBackfill(
   throwIfAborted(signal);
   // Memory id + text hash of everything attempted, so a store that keeps reporting a memory cannot loop us.
   const attempted = new Set<string>();
-  const progress: BackfillProgress = { done: 0, total: 0 };
+  let done = 0;
+  let total = 0;
+  const progress = () => countProgress(done, total, `Embedded ${done} of ${total} memories`);
 
   let pending = await store.missingEmbeddings(embedder.id);
-  if (pending.length === 0) onProgress?.({ ...progress });
+  if (pending.length === 0) onProgress?.(progress());
   while (pending.length > 0) {
-    progress.total += pending.length;
-    onProgress?.({ ...progress });
+    total += pending.length;
+    onProgress?.(progress());
     for (let start = 0; start < pending.length; start += batchSize) {
       throwIfAborted(signal);
       const chunk = pending.slice(start, start + batchSize);
       await embedChunk(store, embedder, chunk, signal);
       for (const memory of chunk) attempted.add(attemptKey(memory));
-      progress.done += chunk.length;
-      onProgress?.({ ...progress });
+      done += chunk.length;
+      onProgress?.(progress());
     }
     throwIfAborted(signal);
     pending = (await store.missingEmbeddings(embedder.id)).filter((m) => !attempted.has(attemptKey(m)));
   }
-  return progress;
+  return progress();
 }
 
 async function embedChunk(

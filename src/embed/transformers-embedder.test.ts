@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import { EMBEDDING_MODELS, type EmbeddingModelSpec } from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
-import { TransformersEmbedder, type EmbedderLoadProgress } from './transformers-embedder';
+import type { Progress } from '../core/progress';
+import { TransformersEmbedder } from './transformers-embedder';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const tiny: EmbeddingModelSpec = {
@@ -37,7 +38,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 describe('TransformersEmbedder (Node, tiny fixture model)', () => {
   let embedder: TransformersEmbedder;
-  const progress: EmbedderLoadProgress[] = [];
+  const progress: Progress[] = [];
 
   beforeAll(async () => {
     embedder = await TransformersEmbedder.create({
@@ -58,8 +59,9 @@ describe('TransformersEmbedder (Node, tiny fixture model)', () => {
   it('reports load progress that ends with every byte loaded', () => {
     const last = progress.at(-1);
     expect(last).toBeDefined();
-    expect(last?.total).toBeGreaterThan(0);
-    expect(last?.loaded).toBe(last?.total);
+    expect(last?.totalBytes).toBeGreaterThan(0);
+    expect(last?.loadedBytes).toBe(last?.totalBytes);
+    expect(last?.fraction).toBe(1);
   });
 
   it('returns one unit-length vector per text, in input order across batches', async () => {

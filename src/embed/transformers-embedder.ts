@@ -27,15 +27,21 @@ import {
   type EmbeddingPooling,
 } from '../core/embedding-models';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
+import { progressFraction, type Progress } from '../core/progress';
 import { isNodeRuntime, runtimeNavigator } from '../core/runtime';
 
 /** Where inference runs: `auto` picks WebGPU, else WASM in a browser, and the CPU backend in Node. */
 export type EmbeddingDevice = 'webgpu' | 'wasm' | 'cpu' | 'auto';
 
-/** Bytes of model files loaded so far, over all files (total grows as files are discovered). */
-export interface EmbedderLoadProgress {
-  loaded: number;
-  total: number;
+/** An embedding model's load in bytes over all its files, with the fraction and a sentence to show. */
+export function embedderLoadProgress(loadedBytes: number, totalBytes: number): Progress {
+  const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+  return {
+    fraction: progressFraction(loadedBytes, totalBytes),
+    text: `Loading the embedding model: ${mb(loadedBytes)} of ${mb(totalBytes)} MB`,
+    loadedBytes,
+    totalBytes,
+  };
 }
 
 /** Options of `TransformersEmbedder.create`; defaults are stated per field. */
@@ -54,7 +60,8 @@ export interface TransformersEmbedderOptions {
   wasmPaths?: string;
   /** Texts per inference call. Default 16. */
   batchSize?: number;
-  onProgress?: (progress: EmbedderLoadProgress) => void;
+  /** Bytes of model files loaded so far (`loadedBytes`) over all files (`totalBytes` grows as files are found). */
+  onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
@@ -289,12 +296,12 @@ function mapLoadError(modelId: string, err: unknown): Error {
   return new EmbeddingModelLoadError(modelId, message, { cause: err });
 }
 
-/** Sums transformers.js' per-file progress into one `{loaded, total}` stream. */
+/** Sums transformers.js' per-file progress into one stream of bytes loaded over all files. */
 function progressTracker(
-  onProgress: ((p: EmbedderLoadProgress) => void) | undefined,
+  onProgress: ((p: Progress) => void) | undefined,
 ): ((info: ProgressInfo) => void) | undefined {
   if (!onProgress) return undefined;
   return (info) => {
-    if (info.status === 'progress_total') onProgress({ loaded: info.loaded, total: info.total });
+    if (info.status === 'progress_total') onProgress(embedderLoadProgress(info.loaded, info.total));
   };
 }

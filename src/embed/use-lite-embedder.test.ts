@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
-import type { EmbedderLoadProgress } from './transformers-embedder';
+import type { Progress } from '../core/progress';
 import { USE_LITE_DIMS, UseLiteEmbedder, type UseLiteFileSource } from './use-lite-embedder';
 import { loadUseLiteFromPackage, useLitePackageDir, useLitePackageFiles } from './use-lite-node';
 
@@ -31,7 +31,7 @@ function filesWith(name: string, bytes: Uint8Array): UseLiteFileSource {
 
 describe('UseLiteEmbedder (Node, model files from the npm package)', () => {
   let embedder: UseLiteEmbedder;
-  const progress: EmbedderLoadProgress[] = [];
+  const progress: Progress[] = [];
 
   beforeAll(async () => {
     embedder = await loadUseLiteFromPackage({ batchSize: 2, onProgress: (p) => progress.push(p) });
@@ -45,10 +45,11 @@ describe('UseLiteEmbedder (Node, model files from the npm package)', () => {
 
   it('reports load progress that ends with every byte of the model read', async () => {
     const last = progress.at(-1)!;
-    expect(last.loaded).toBe(last.total);
+    expect(last.loadedBytes).toBe(last.totalBytes);
+    expect(last.fraction).toBe(1);
     const model = await readFile(join(useLitePackageDir(), 'model.json'));
-    expect(last.total).toBeGreaterThan(27_000_000 + model.byteLength);
-    expect(progress.every((p, i) => i === 0 || p.loaded >= progress[i - 1]!.loaded)).toBe(true);
+    expect(last.totalBytes).toBeGreaterThan(27_000_000 + model.byteLength);
+    expect(progress.every((p, i) => i === 0 || p.loadedBytes! >= progress[i - 1]!.loadedBytes!)).toBe(true);
   });
 
   it('returns unit vectors, one per text in input order, across batches', async () => {

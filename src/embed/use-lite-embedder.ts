@@ -19,7 +19,8 @@ import { throwIfAborted } from '../core/errors';
 import type { CallOptions, EmbedKind, Embedder } from '../core/types';
 import { abortable } from './abortable';
 import { EmbeddingModelLoadError } from './errors';
-import type { EmbedderLoadProgress } from './transformers-embedder';
+import type { Progress } from '../core/progress';
+import { embedderLoadProgress } from './transformers-embedder';
 import { UseLiteTokenizer } from './use-lite-tokenizer';
 
 /** The embedder id stored with every vector it makes (vectors of different ids are never mixed). */
@@ -42,7 +43,7 @@ export interface UseLiteEmbedderOptions {
   /** Texts per inference call. Default 16. */
   batchSize?: number;
   /** Bytes of model files read so far, out of all of them. */
-  onProgress?: (progress: EmbedderLoadProgress) => void;
+  onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
@@ -220,7 +221,7 @@ async function startBackend(wasmPaths: string | undefined): Promise<Tf> {
 /** Reads `model.json` and every weight shard it lists, reporting bytes read. */
 async function readModel(
   files: UseLiteFileSource,
-  onProgress: ((p: EmbedderLoadProgress) => void) | undefined,
+  onProgress: ((p: Progress) => void) | undefined,
   signal: AbortSignal | undefined,
 ): Promise<import('@tensorflow/tfjs-core').io.ModelArtifacts> {
   const json = await readFile(files, 'model.json', signal);
@@ -235,12 +236,12 @@ async function readModel(
   const expected = weightSpecs.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
   let loaded = json.byteLength;
   const total = loaded + expected;
-  onProgress?.({ loaded, total });
+  onProgress?.(embedderLoadProgress(loaded, total));
   const shards = await Promise.all(
     paths.map(async (path) => {
       const bytes = await readFile(files, path, signal);
       loaded += bytes.byteLength;
-      onProgress?.({ loaded, total: Math.max(total, loaded) });
+      onProgress?.(embedderLoadProgress(loaded, Math.max(total, loaded)));
       return bytes;
     }),
   );

@@ -12,7 +12,8 @@ import {
   type LocomoAnsweringModelOptions,
 } from '../testing/locomo-answering-model';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
-import { runLocomoBenchmark, type LocomoBenchmarkProgress } from './benchmark-run';
+import type { Progress } from '../core/progress';
+import { runLocomoBenchmark, type LocomoBenchmarkPhase } from './benchmark-run';
 import { ModelFailingError } from './errors';
 import { loadLocomo } from './loaders/locomo';
 import { parseLocomoJson, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
@@ -111,21 +112,45 @@ describe('runLocomoBenchmark', () => {
 
   it('reports progress through ingestion, then answering', async () => {
     const c = conversation('conv-30');
-    const seen: LocomoBenchmarkProgress[] = [];
+    const seen: Progress<LocomoBenchmarkPhase>[] = [];
     await runLocomoBenchmark({
       conversation: c,
       model: scripted(c, (q) => q.answer),
       onProgress: (p) => seen.push(p),
     });
     expect(seen).toEqual([
-      { phase: 'ingest', done: 0, total: 3 },
-      { phase: 'ingest', done: 1, total: 3 },
-      { phase: 'ingest', done: 2, total: 3 },
-      { phase: 'ingest', done: 3, total: 3 },
-      { phase: 'answer', done: 0, total: 3 },
-      { phase: 'answer', done: 1, total: 3 },
-      { phase: 'answer', done: 2, total: 3 },
-      { phase: 'answer', done: 3, total: 3 },
+      {
+        phase: 'ingest',
+        done: 0,
+        total: 3,
+        fraction: 0,
+        text: 'Reading the conversation into memory: turn 0 of 3',
+      },
+      {
+        phase: 'ingest',
+        done: 1,
+        total: 3,
+        fraction: 1 / 3,
+        text: 'Reading the conversation into memory: turn 1 of 3',
+      },
+      {
+        phase: 'ingest',
+        done: 2,
+        total: 3,
+        fraction: 2 / 3,
+        text: 'Reading the conversation into memory: turn 2 of 3',
+      },
+      {
+        phase: 'ingest',
+        done: 3,
+        total: 3,
+        fraction: 1,
+        text: 'Reading the conversation into memory: turn 3 of 3',
+      },
+      { phase: 'answer', done: 0, total: 3, fraction: 0, text: 'Answering: question 0 of 3' },
+      { phase: 'answer', done: 1, total: 3, fraction: 1 / 3, text: 'Answering: question 1 of 3' },
+      { phase: 'answer', done: 2, total: 3, fraction: 2 / 3, text: 'Answering: question 2 of 3' },
+      { phase: 'answer', done: 3, total: 3, fraction: 1, text: 'Answering: question 3 of 3' },
     ]);
   });
 

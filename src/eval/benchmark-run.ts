@@ -15,9 +15,10 @@ import { isAbortError, throwIfAborted, toErrorData } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
 import type {
   LocomoBenchmarkAnswer,
-  LocomoBenchmarkProgress,
+  LocomoBenchmarkPhase,
   LocomoBenchmarkResult,
 } from '../core/benchmark-types';
+import { countProgress, type Progress } from '../core/progress';
 import type { CallOptions, ChatModel, Embedder } from '../core/types';
 import { UsageMeter } from '../llm/usage-meter';
 import { InMemoryStore } from '../store/in-memory-store';
@@ -27,7 +28,7 @@ import { isAdversarial, type LocomoConversation } from './loaders/locomo-format'
 import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
 import { LOCOMO_CATEGORIES } from './metrics';
 
-export type { LocomoBenchmarkAnswer, LocomoBenchmarkProgress, LocomoBenchmarkResult };
+export type { LocomoBenchmarkAnswer, LocomoBenchmarkPhase, LocomoBenchmarkResult };
 
 /** Options of `runLocomoBenchmark`; defaults are stated beside each field. */
 export interface LocomoBenchmarkOptions extends CallOptions {
@@ -39,7 +40,8 @@ export interface LocomoBenchmarkOptions extends CallOptions {
   embedder?: Embedder;
   /** Answer at most this many questions (in file order); default all. Every turn is ingested regardless. */
   limit?: number;
-  onProgress?: (progress: LocomoBenchmarkProgress) => void;
+  /** Turns ingested, then questions answered, with their counts. */
+  onProgress?: (progress: Progress<LocomoBenchmarkPhase>) => void;
   /** Milliseconds; default `performance.now`. */
   clock?: () => number;
 }
@@ -68,12 +70,21 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
 
   const store = new InMemoryStore();
   const manager = new MemoryManager({ model: managerModel, store, embedder, scope: 'conversation' });
-  opts.onProgress?.({ phase: 'ingest', done: 0, total: turns.length });
+  const ingested = (done: number) =>
+    countProgress(
+      done,
+      turns.length,
+      `Reading the conversation into memory: turn ${done} of ${turns.length}`,
+      'ingest',
+    );
+  const answered = (done: number) =>
+    countProgress(done, questions.length, `Answering: question ${done} of ${questions.length}`, 'answer');
+  opts.onProgress?.(ingested(0));
   for (const [i, turn] of turns.entries()) {
     throwIfAborted(signal);
     const result = await manager.processTurn(turn, { signal });
     breaker.note(result.status === 'failed' ? (result.error?.message ?? 'unknown error') : undefined);
-    opts.onProgress?.({ phase: 'ingest', done: i + 1, total: turns.length });
+    opts.onProgress?.(ingested(i + 1));
   }
   const retried = await manager.retryFailed({ signal });
   const ingestFailed = retried.filter((r) => r.status === 'failed').length;
@@ -82,7 +93,7 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
   const time = conversationEndTime(conversation);
   const answers: LocomoBenchmarkAnswer[] = [];
   const failedQuestions: LocomoBenchmarkResult['failedQuestions'] = [];
-  opts.onProgress?.({ phase: 'answer', done: 0, total: questions.length });
+  opts.onProgress?.(answered(0));
   for (const [i, q] of questions.entries()) {
     throwIfAborted(signal);
     try {
@@ -111,7 +122,7 @@ export async function runLocomoBenchmark(opts: LocomoBenchmarkOptions): Promise<
       failedQuestions.push({ id: q.id, question: q.question, message });
       breaker.note(message);
     }
-    opts.onProgress?.({ phase: 'answer', done: i + 1, total: questions.length });
+    opts.onProgress?.(answered(i + 1));
   }
 
   const summary = summarizeLocomo(answers, false);

@@ -278,7 +278,7 @@ async function locomoCommand(flags: Flags, io: CliIo): Promise<number> {
       concurrency: integer(flags, 'concurrency', 1) ?? 4,
       outDir: out,
       signal: io.signal,
-      onProgress: (p) => bar.update(p.done, p.total, p.phase),
+      onProgress: bar.show,
       onWarning: (m) => io.stderr(`warning: ${m}`),
     });
     bar.stop();

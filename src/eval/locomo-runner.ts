@@ -16,6 +16,8 @@ import { AnswerAgent } from '../core/answer-agent';
 import { parseAnswer } from '../core/answer-parser';
 import { isAbortError, throwIfAborted, toErrorData, type ErrorData } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
+import { countProgress, type Progress } from '../core/progress';
+import type { LocomoBenchmarkPhase } from '../core/benchmark-types';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
@@ -70,13 +72,6 @@ interface FailedRecord {
   error: ErrorData;
 }
 
-/** Progress of a run: units are ingested turns plus answered questions. */
-export interface LocomoProgress {
-  done: number;
-  total: number;
-  phase: 'ingest' | 'answer';
-}
-
 /** Options of `runLocomo`. */
 export interface LocomoRunOptions extends CallOptions {
   config: LocomoRunConfig;
@@ -90,7 +85,8 @@ export interface LocomoRunOptions extends CallOptions {
   /** Model calls in flight at once. Default 4. */
   concurrency?: number;
   outDir: string;
-  onProgress?: (progress: LocomoProgress) => void;
+  /** Counts ingested turns plus answered (or judged) questions, in one `done` of `total`. */
+  onProgress?: (progress: Progress<LocomoBenchmarkPhase>) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -163,11 +159,15 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
       : 0;
   const total = pending.length + toJudge.length + conversations.reduce((n, c) => n + ingestTurns(c), 0);
   let done = 0;
-  const tick = (phase: LocomoProgress['phase']) => {
-    done += 1;
-    opts.onProgress?.({ done, total, phase });
+  const report = (phase: LocomoBenchmarkPhase) => {
+    const step = phase === 'ingest' ? 'Reading turns into memory' : 'Answering questions';
+    opts.onProgress?.(countProgress(done, total, `${step}: ${done} of ${total} turns and questions`, phase));
   };
-  opts.onProgress?.({ done, total, phase: 'ingest' });
+  const tick = (phase: LocomoBenchmarkPhase) => {
+    done += 1;
+    report(phase);
+  };
+  report('ingest');
 
   // A shared abort: the caller's signal, or too many consecutive model failures.
   const controller = new AbortController();

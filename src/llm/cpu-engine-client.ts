@@ -5,12 +5,8 @@
  */
 import { RpcClient, type RpcEndpoint } from '../core/rpc';
 import type { ChatRequest } from '../core/types';
-import type {
-  CpuEngineRpc,
-  CpuLoadParams,
-  CpuLoadProgress,
-  CpuLoadResult,
-} from '../core/cpu-engine-protocol';
+import type { Progress } from '../core/progress';
+import type { CpuEngineRpc, CpuLoadParams, CpuLoadPhase, CpuLoadResult } from '../core/cpu-engine-protocol';
 import type { CachedGgufStatus } from '../core/cpu-engine-protocol';
 import type { CompletionEnd } from '../core/cpu-engine-protocol';
 
@@ -34,7 +30,7 @@ export class CpuEngineClient implements CpuChatEngine {
   /** Downloads (or resumes), checks and loads models, replacing what was loaded. */
   load(
     params: CpuLoadParams,
-    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void } = {},
+    opts: { signal?: AbortSignal; onProgress?: (progress: Progress<CpuLoadPhase>) => void } = {},
   ): Promise<CpuLoadResult> {
     return this.rpc.call('load', params, opts);
   }
@@ -65,7 +61,7 @@ export class CpuEngineClient implements CpuChatEngine {
   /** Checks and downloads (or resumes) a GGUF into the cache without loading it. */
   download(
     url: string,
-    opts: { signal?: AbortSignal; onProgress?: (progress: CpuLoadProgress) => void } = {},
+    opts: { signal?: AbortSignal; onProgress?: (progress: Progress<CpuLoadPhase>) => void } = {},
   ): Promise<CachedGgufStatus> {
     return this.rpc.call('download', { url }, opts);
   }

@@ -6,12 +6,13 @@
  * `cached`, `download` and `remove` serve the model manager (`cpu-model-admin.ts`).
  * Options are injectable so tests can run the same service in a page with a fetch that fails on demand.
  */
+import type { Progress } from '../core/progress';
 import type { RpcHandlers } from '../core/rpc';
 import type { CapabilityEnv } from './capabilities';
 import type {
   CpuEngineRpc,
   CpuLoadedModel,
-  CpuLoadProgress,
+  CpuLoadPhase,
   CpuModelRef,
   TokenizerMetadata,
 } from '../core/cpu-engine-protocol';
@@ -84,7 +85,7 @@ export function createCpuEngineService(opts: CpuEngineServiceOptions = {}): {
       const notice = threading.notice !== undefined && !noticeSaid ? threading.notice : undefined;
       noticeSaid ||= notice !== undefined;
       let noticePending = notice;
-      const report = (p: Omit<CpuLoadProgress, 'notice'>) => {
+      const report = (p: Omit<Progress<CpuLoadPhase>, 'notice'>) => {
         progress({ ...p, ...(noticePending !== undefined && { notice: noticePending }) });
         noticePending = undefined;
       };

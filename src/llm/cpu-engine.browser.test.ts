@@ -5,9 +5,10 @@ import { MEMORY_FACTS, MEMORY_OPERATIONS } from '../core/schemas';
 import type { CallOptions, ChatModel, ChatRequest, ChatResult } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
 import { CpuEngineClient } from './cpu-engine-client';
-import type { CpuEngineRpc, CpuLoadProgress } from '../core/cpu-engine-protocol';
+import type { CpuEngineRpc } from '../core/cpu-engine-protocol';
+import type { Progress } from '../core/progress';
 import { createCpuEngineService } from './cpu-engine-service';
-import { createCpuRoleModels, type CpuRoleLoading } from './cpu-models';
+import { createCpuRoleModels } from './cpu-models';
 import { fakeModelHost } from './fixtures/gguf-server';
 import { CacheApiGgufStore, cachedGgufStatus, deleteCachedGguf } from './gguf-cache';
 import { WllamaChatModel } from './wllama-chat-model';
@@ -55,7 +56,7 @@ describe('the CPU engine worker on the tiny random-weight fixture', () => {
   let worker: Worker;
   let engine: CpuEngineClient;
   let model: ChatModel;
-  const loading: CpuRoleLoading[] = [];
+  const loading: Progress[] = [];
 
   beforeAll(async () => {
     await deleteCachedGguf(FIXTURE_URL);
@@ -84,7 +85,7 @@ describe('the CPU engine worker on the tiny random-weight fixture', () => {
       availableOffline: true,
       architecture: 'qwen2',
     });
-    const again: CpuLoadProgress[] = [];
+    const again: Progress[] = [];
     await engine.load({ models: [{ url: FIXTURE_URL }] }, { onProgress: (p) => again.push(p) });
     expect(again.some((p) => p.notice)).toBe(false);
     expect(again.some((p) => p.phase === 'download')).toBe(false);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMORY_FACTS } from '../core/schemas';
 import type { ChatModel } from '../core/types';
 import { CpuEngineClient } from './cpu-engine-client';
-import { createCpuRoleModels, type CpuRoleLoading, type CpuRoleModels } from './cpu-models';
+import type { Progress } from '../core/progress';
+import { createCpuRoleModels, type CpuRoleModels } from './cpu-models';
 import { deleteCachedGguf } from './gguf-cache';
 
 // This project's pages are served with COOP `same-origin` + COEP `require-corp` (see vitest.config.ts), as the app
@@ -16,7 +17,7 @@ describe('the CPU engine on a cross-origin isolated page', () => {
   let worker: Worker;
   let roles: CpuRoleModels;
   let model: ChatModel;
-  const loading: CpuRoleLoading[] = [];
+  const loading: Progress[] = [];
 
   beforeAll(async () => {
     expect(crossOriginIsolated).toBe(true);

@@ -7,7 +7,8 @@
  */
 import type { ChatModel } from '../core/types';
 import type { CpuEngineClient } from './cpu-engine-client';
-import type { CpuLoadProgress, CpuModelRef } from '../core/cpu-engine-protocol';
+import type { CpuLoadPhase, CpuModelRef } from '../core/cpu-engine-protocol';
+import type { Progress } from '../core/progress';
 import { WllamaChatModel } from './wllama-chat-model';
 
 /** Which GGUF serves each role (`manager` and `answer` default to `chat`). */
@@ -21,19 +22,11 @@ export interface CpuRoleChoice {
   threads?: number;
 }
 
-/** A loading report, in the shape the app's loading bar takes. */
-export interface CpuRoleLoading {
-  /** 0..1 over check, download and load. */
-  fraction: number;
-  text: string;
-  /** Said once per engine: why the engine runs on one thread. */
-  notice?: string;
-}
-
 /** Options of `createCpuRoleModels`. */
 export interface CpuRoleOptions {
   signal?: AbortSignal;
-  onLoading?: (progress: CpuRoleLoading) => void;
+  /** Loading: fraction over check, download and load, its text, and once per engine the thread `notice`. */
+  onLoading?: (progress: Progress) => void;
 }
 
 /** The loaded role models and how the engine runs. */
@@ -53,7 +46,7 @@ export async function createCpuRoleModels(
 ): Promise<CpuRoleModels> {
   const manager = choice.manager ?? choice.chat;
   const answer = choice.answer ?? choice.chat;
-  const toProgress = (p: CpuLoadProgress): CpuRoleLoading => ({
+  const toProgress = (p: Progress<CpuLoadPhase>): Progress => ({
     fraction: p.fraction,
     text: p.text,
     ...(p.notice !== undefined && { notice: p.notice }),

@@ -3,7 +3,8 @@ import { AppError, isAbortError } from '../core/errors';
 import { EngineClient } from './engine-client';
 import { openModelCache } from './model-cache';
 import { WebLlmChatModel } from './webllm-chat-model';
-import { deleteCachedModel, loadModels, type LoadProgress } from './webllm-loader';
+import type { Progress } from '../core/progress';
+import { deleteCachedModel, loadModels } from './webllm-loader';
 import { ModelDownloadError, ModelNotLoadedError, UnknownModelError, normalizeWebLlmError } from './errors';
 import { mirrorFetch, tinyAppConfig, tinyRecord, type FetchLog } from './fixtures/tiny-model';
 
@@ -39,7 +40,7 @@ describe('errors crossing the engine worker', () => {
 
 describe('loadModels with the real worker and the fake model', () => {
   it('downloads with progress, then WebLLM in the worker reads every file from the cache without network', async () => {
-    const progress: LoadProgress[] = [];
+    const progress: Progress[] = [];
     const log: FetchLog = { urls: [] };
     const err = await loadModels(engine, [tinyRecord.model_id], {
       appConfig: tinyAppConfig,

@@ -8,7 +8,7 @@ import { fakeModelHost } from './fixtures/gguf-server';
 import { MemoryGgufStore, listCachedGgufModels } from './gguf-cache';
 import { ensureGguf, type GgufDownloadOptions } from './gguf-download';
 import { inspectGgufUrl } from './gguf-remote';
-import type { LoadProgress } from './model-download';
+import type { Progress } from '../core/progress';
 
 const MODEL_URL = 'https://models.test/org/repo/resolve/main/tiny-qwen2.gguf';
 const HTML_URL = 'https://huggingface.co/org/repo/blob/main/model.gguf';
@@ -101,7 +101,7 @@ describe('inspectGgufUrl', () => {
 
 describe('ensureGguf', () => {
   it('downloads in parts with progress, checks the header, and then needs no network', async () => {
-    const progress: LoadProgress[] = [];
+    const progress: Progress[] = [];
     const first = await ensureGguf(MODEL_URL, options({ onProgress: (p) => progress.push(p) }));
     expect(first.record).toMatchObject({
       complete: true,

@@ -24,7 +24,8 @@ import {
   type GgufRemoteInfo,
 } from './gguf-remote';
 import { GgufFormatError, ggufModelInfo, readGgufHeader, type GgufHeader } from './gguf';
-import type { LoadProgress } from './model-download';
+import type { Progress } from '../core/progress';
+import type { LoadPhase } from './model-download';
 
 const MB = 1024 * 1024;
 
@@ -36,7 +37,7 @@ function formatBytes(bytes: number): string {
 /** Options of `ensureGguf`; every field is optional. */
 export interface GgufDownloadOptions extends GgufFetchOptions {
   store?: GgufStore;
-  onProgress?: (progress: LoadProgress) => void;
+  onProgress?: (progress: Progress<LoadPhase>) => void;
   /** Part size of a new download; default 32 MiB. */
   partBytes?: number;
   /** Minimum interval between progress reports; default 250 ms. */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deleteModelAllInfoInCache, hasModelInCache } from '@mlc-ai/web-llm';
 import { isAbortError } from '../core/errors';
-import { downloadModel, remainingDownloadBytes, type LoadProgress } from './model-download';
+import type { Progress } from '../core/progress';
+import { downloadModel, remainingDownloadBytes } from './model-download';
 import { openModelCache, type ModelCacheBackend } from './model-cache';
 import { cachedModelStatus, deleteCachedModel, listCachedModels, withBackend } from './webllm-loader';
 import { ModelDownloadError, ModelIntegrityError } from './errors';
@@ -29,7 +30,7 @@ describe.each<ModelCacheBackend>(['cache', 'indexeddb'])(
     afterEach(clean);
 
     it('downloads every file with byte progress up to 100% and WebLLM sees the model cached', async () => {
-      const progress: LoadProgress[] = [];
+      const progress: Progress[] = [];
       const result = await downloadModel(tinyRecord, {
         backend,
         fetch: mirrorFetch(),

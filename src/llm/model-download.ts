@@ -18,24 +18,18 @@ import {
 } from './model-files';
 import { openModelCache, type ModelCacheBackend, type ModelCacheStores } from './model-cache';
 import { ModelDownloadError, ModelIntegrityError, normalizeWebLlmError } from './errors';
+import type { Progress } from '../core/progress';
 import { runtimeNavigator } from '../core/runtime';
 
-/** Progress of a download or load: a fraction in [0, 1], bytes when known, an ETA once a rate is measurable. */
-export interface LoadProgress {
-  phase: 'download' | 'load';
-  fraction: number;
-  loadedBytes?: number;
-  totalBytes?: number;
-  etaSeconds?: number;
-  text: string;
-}
+/** The steps of a model's `Progress` (with bytes when known and an ETA once a rate is measurable). */
+export type LoadPhase = 'download' | 'load';
 
 /** Options of `downloadModel`; every field is optional. */
 export interface DownloadOptions {
   /** WebLLM cache backend to fill; default `'cache'` (the Cache API). */
   backend?: ModelCacheBackend;
   signal?: AbortSignal;
-  onProgress?: (progress: LoadProgress) => void;
+  onProgress?: (progress: Progress<LoadPhase>) => void;
   /** Parallel file downloads; default 4, as WebLLM. */
   concurrency?: number;
   /** A transfer that delivers no byte for this long fails as a network loss; default 30 000 ms. */

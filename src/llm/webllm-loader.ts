@@ -23,7 +23,7 @@ import {
   downloadModel,
   remainingDownloadBytes,
   type DownloadOptions,
-  type LoadProgress,
+  type LoadPhase,
 } from './model-download';
 import { openModelCache, type ModelCacheBackend } from './model-cache';
 import {
@@ -34,14 +34,13 @@ import {
   tensorCacheSchema,
 } from './model-files';
 import { formatSize, InsufficientStorageError, normalizeWebLlmError, UnknownModelError } from './errors';
+import type { Progress } from '../core/progress';
 import { runtimeNavigator } from '../core/runtime';
-
-export type { LoadProgress } from './model-download';
 
 const MB = 1024 * 1024;
 
 /**
- * Turns WebLLM's progress reports into `LoadProgress`, reading bytes from texts such as
+ * Turns WebLLM's progress reports into `Progress`, reading bytes from texts such as
  * `"Loading model from cache[3/10]: 120MB loaded. 30% completed, 2 secs elapsed."` and computing an ETA from the
  * rate between reports. One tracker per load.
  * @example createProgressTracker()({ progress: 0.3, timeElapsed: 2, text: 'Fetching param cache[3/10]: 120MB fetched. 30% completed, 2 secs elapsed.' })
@@ -49,11 +48,11 @@ const MB = 1024 * 1024;
  */
 export function createProgressTracker(now: () => number = () => performance.now()) {
   let first: { t: number; bytes: number } | undefined;
-  return (report: InitProgressReport): LoadProgress => {
+  return (report: InitProgressReport): Progress<LoadPhase> => {
     const fraction = Math.max(0, Math.min(1, report.progress));
     const bytesMatch = /(\d+(?:\.\d+)?)\s*MB (?:fetched|loaded)/.exec(report.text);
-    const phase: LoadProgress['phase'] = /^Fetching param cache/.test(report.text) ? 'download' : 'load';
-    const progress: LoadProgress = { phase, fraction, text: report.text };
+    const phase: LoadPhase = /^Fetching param cache/.test(report.text) ? 'download' : 'load';
+    const progress: Progress<LoadPhase> = { phase, fraction, text: report.text };
     if (bytesMatch?.[1] !== undefined) {
       const loadedBytes = Number(bytesMatch[1]) * MB;
       progress.loadedBytes = loadedBytes;
@@ -76,7 +75,7 @@ export interface LoadOptions {
   appConfig: AppConfig;
   backend?: ModelCacheBackend;
   signal?: AbortSignal;
-  onProgress?: (progress: LoadProgress & { modelId: string }) => void;
+  onProgress?: (progress: Progress<LoadPhase> & { modelId: string }) => void;
   /** Passed to `downloadModel` (tests inject `fetch`, the clock…). */
   download?: Omit<DownloadOptions, 'backend' | 'signal' | 'onProgress'>;
 }

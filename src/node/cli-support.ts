@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
 import { AppError, isAbortError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { UsageError } from './errors';
 
 /** Where a CLI writes and how it is interrupted; tests pass their own. */
@@ -67,32 +68,38 @@ export interface ProgressBarOptions {
   hideCursor?: boolean;
 }
 
-/** A progress reporter: a cli-progress bar with ETA on a terminal, otherwise nothing. */
+/**
+ * A progress reporter: a cli-progress bar with ETA on a terminal, otherwise nothing. `update` takes counts, `show`
+ * a task's `Progress` (its counts when it has them, else its fraction in percent).
+ */
 export function progressBar(io: CliIo, label: string, options: ProgressBarOptions = {}) {
   const enabled = io.progress ?? process.stderr.isTTY === true;
-  if (!enabled)
-    return { update: (_done: number, _total: number, _phase?: string) => undefined, stop: () => undefined };
   const { phase: showPhase = false, ...look } = options;
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}${showPhase ? ' | {phase}' : ''}`,
-      ...look,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = enabled
+    ? new cliProgress.SingleBar(
+        {
+          format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}${showPhase ? ' | {phase}' : ''}`,
+          ...look,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   let started = false;
+  const update = (done: number, total: number, phase = '') => {
+    if (!bar) return;
+    if (!started) {
+      bar.start(total, done, { phase });
+      started = true;
+    }
+    bar.setTotal(total);
+    bar.update(done, { phase });
+  };
   return {
-    update(done: number, total: number, phase = '') {
-      if (!started) {
-        bar.start(total, done, { phase });
-        started = true;
-      }
-      bar.setTotal(total);
-      bar.update(done, { phase });
-    },
+    update,
+    show: (p: Progress) => update(p.done ?? Math.round(p.fraction * 100), p.total ?? 100, p.phase),
     stop() {
-      if (started) bar.stop();
+      if (started) bar?.stop();
     },
   };
 }

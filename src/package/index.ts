@@ -22,6 +22,7 @@ export {
 } from '../agent/memory-agent';
 export { AppError, NotFoundError, ImportError, QuotaError, ModelOutputError } from '../core/errors';
 export { SettingsError } from '../protocol/settings';
+export type { Progress } from '../core/progress';
 export type {
   ChatDelta,
   ChatMessage,

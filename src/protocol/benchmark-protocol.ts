@@ -4,10 +4,11 @@
  * select. The file travels as a `Blob` (structured clone, no copy into a string on the main thread). Types only;
  * the page talks through `BenchmarkClient`.
  */
-import type { LocomoBenchmarkProgress, LocomoBenchmarkResult } from '../core/benchmark-types';
+import type { LocomoBenchmarkPhase, LocomoBenchmarkResult } from '../core/benchmark-types';
+import type { Progress } from '../core/progress';
 import type { Settings } from './settings';
 
-export type { LocomoBenchmarkProgress, LocomoBenchmarkResult };
+export type { LocomoBenchmarkResult };
 
 /** One conversation of a picked file, as the Benchmark view lists it. */
 export interface BenchmarkConversationInfo {
@@ -25,13 +26,6 @@ export interface LocomoFileInfo {
   warnings: string[];
 }
 
-/**
- * Progress of a run: loading the model (download, then compile; `warning` when two role models may not fit in GPU
- * memory together), then the benchmark's own phases.
- */
-export type BenchmarkProgress =
-  { phase: 'model'; fraction: number; text: string; warning?: string } | LocomoBenchmarkProgress;
-
 /** What `run` needs: the file, the conversation, the settings naming the models, and an optional question cap. */
 export interface BenchmarkRunParams {
   file: Blob;
@@ -48,5 +42,13 @@ export interface BenchmarkRunResult extends LocomoBenchmarkResult {
 /** Every method of the benchmark worker. */
 export type BenchmarkRpc = {
   inspect: { params: { file: Blob }; result: LocomoFileInfo };
-  run: { params: BenchmarkRunParams; result: BenchmarkRunResult; progress: BenchmarkProgress };
+  /**
+   * Progress: loading the model (download, then compile; `warning` when two role models may not fit in GPU memory
+   * together), then the benchmark's own phases with their counts.
+   */
+  run: {
+    params: BenchmarkRunParams;
+    result: BenchmarkRunResult;
+    progress: Progress<'model' | LocomoBenchmarkPhase>;
+  };
 };

@@ -14,25 +14,17 @@ import type {
   TurnFailure,
 } from '../core/types';
 import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '../core/conversation';
+import type { Progress } from '../core/progress';
 import type { Settings } from './settings';
 
 export type { Conversation, MemoryPage, MemoryPassInfo, StoredMessage, UsedMemory };
 
-/** What a reply reports while it is produced. */
-export type ReplyProgress =
+/** What a reply reports while it is produced: the stored messages, the memories it uses, its text piece by piece. */
+export type ReplyEvent =
   | { type: 'user'; message: StoredMessage }
   | { type: 'assistant'; message: StoredMessage }
   | { type: 'used'; memories: UsedMemory[] }
   | { type: 'delta'; text: string };
-
-/** Progress of loading the on-device model (download, then compile). */
-export interface ModelLoadProgress {
-  /** 0..1 */
-  progress: number;
-  text: string;
-  /** Shown while the load runs: the two role models may not fit in GPU memory together. */
-  warning?: string;
-}
 
 /** Lists memories: a store filter plus an optional search text (ranked by the store's hybrid search). */
 export interface ListMemoriesParams extends MemoryFilter {
@@ -67,10 +59,10 @@ export type MemoryRpc = {
   send: {
     params: { conversationId: string; text: string };
     result: { user: StoredMessage; assistant: StoredMessage };
-    progress: ReplyProgress;
+    progress: ReplyEvent;
   };
   /** Produces the reply to `userMessageId` again, replacing the previous reply. */
-  retryReply: { params: { assistantMessageId: string }; result: StoredMessage; progress: ReplyProgress };
+  retryReply: { params: { assistantMessageId: string }; result: StoredMessage; progress: ReplyEvent };
   listMemories: { params: ListMemoriesParams; result: MemoryPage };
   editMemory: { params: { id: string; text: string }; result: AppliedBatch };
   deleteMemory: { params: { id: string }; result: AppliedBatch };
@@ -95,5 +87,6 @@ export type MemoryRpc = {
 export type MemoryWorkerEvent =
   | { type: 'memory-pass'; conversationId: string; messageId: string; memory: MemoryPassInfo }
   | { type: 'memories-changed' }
-  | { type: 'model-loading'; progress: ModelLoadProgress }
+  /** Loading the on-device model (download, then compile); `warning` when the role models may not fit together. */
+  | { type: 'model-loading'; progress: Progress }
   | { type: 'embedder-status'; status: 'loading' | 'ready' | 'unavailable'; message?: string };

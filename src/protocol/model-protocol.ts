@@ -6,6 +6,7 @@
  * (`src/workers/model.worker.ts`), which the client starts on first use, so a user of the Local server provider
  * never loads WebLLM's code.
  */
+import type { Progress } from '../core/progress';
 
 /** The result of the capability check. */
 export interface CapabilityReport {
@@ -58,12 +59,6 @@ export interface CustomModelForm {
 export type AddCustomModelResult =
   { ok: true; model: CustomModelInfo } | { ok: false; fieldErrors: Record<string, string> };
 
-/** Download progress: a fraction and a sentence to show. */
-export interface DownloadProgress {
-  fraction: number;
-  text: string;
-}
-
 /** What the UI needs for on-device models. */
 export interface ModelService {
   checkCapabilities(): Promise<CapabilityReport>;
@@ -71,7 +66,7 @@ export interface ModelService {
   catalog(): Promise<CatalogItem[]>;
   download(
     modelId: string,
-    opts: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
+    opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
   ): Promise<void>;
   deleteModel(modelId: string): Promise<void>;
   /** The custom models the user added, sorted by id. */
@@ -89,7 +84,7 @@ export type ModelRpc = {
   checkCapabilities: { params: Record<string, never>; result: CapabilityReport };
   recommend: { params: { report: CapabilityReport }; result: { modelId: string; reason: string } };
   catalog: { params: Record<string, never>; result: CatalogItem[] };
-  download: { params: { modelId: string }; result: void; progress: DownloadProgress };
+  download: { params: { modelId: string }; result: void; progress: Progress };
   deleteModel: { params: { modelId: string }; result: void };
   customModels: { params: Record<string, never>; result: CustomModelInfo[] };
   addCustomModel: { params: { form: CustomModelForm }; result: AddCustomModelResult };

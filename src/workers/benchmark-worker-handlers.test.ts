@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchmarkClient, type BenchmarkConnection } from '../agent/benchmark-client';
-import type { BenchmarkProgress } from '../protocol/benchmark-protocol';
+import type { Progress } from '../core/progress';
 import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
@@ -79,7 +79,7 @@ describe('benchmark worker', () => {
 
   it('runs one conversation with the models the settings select and reports model loading first', async () => {
     const { client, state } = connect(gold());
-    const seen: BenchmarkProgress[] = [];
+    const seen: Progress[] = [];
     const result = await client.call(
       'run',
       { file: fixture, conversationId: 'conv-30', settings },
@@ -89,7 +89,13 @@ describe('benchmark worker', () => {
     expect(result.f1).toEqual({ overall: 1, 'single-hop': 1, temporal: 1 });
     expect(result.tokensPerSecond).toBeGreaterThan(0);
     expect(seen[0]).toEqual({ phase: 'model', fraction: 1, text: 'Loaded the scripted model.' });
-    expect(seen.at(-1)).toEqual({ phase: 'answer', done: 3, total: 3 });
+    expect(seen.at(-1)).toEqual({
+      phase: 'answer',
+      done: 3,
+      total: 3,
+      fraction: 1,
+      text: 'Answering: question 3 of 3',
+    });
     expect(state.loadedWith).toEqual([settings]);
     expect(state.closed).toBe(1);
     expect(result.notes).toEqual([]);

@@ -58,7 +58,7 @@ export function benchmarkWorkerHandlers(deps: BenchmarkWorkerDeps): RpcHandlers<
       }
       const models = await deps.createModels(settings, {
         signal,
-        onLoading: (p) => progress({ phase: 'model', ...p }),
+        onLoading: (p) => progress({ ...p, phase: 'model' }),
       });
       const notes: string[] = [];
       let embedder: Embedder | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
@@ -16,10 +16,7 @@ let service: MemoryWorkerHandlers;
 let rpc: RpcHandlers<MemoryRpc>;
 let events: MemoryWorkerEvent[];
 
-const ctx = (
-  signal = new AbortController().signal,
-  progress: (p: ReplyProgress) => void = () => undefined,
-) => ({
+const ctx = (signal = new AbortController().signal, progress: (p: ReplyEvent) => void = () => undefined) => ({
   signal,
   progress,
 });
@@ -59,7 +56,7 @@ afterEach(async () => {
 async function say(
   conversationId: string,
   text: string,
-  progress?: (p: ReplyProgress) => void,
+  progress?: (p: ReplyEvent) => void,
   signal?: AbortSignal,
 ) {
   return rpc.send({ conversationId, text }, ctx(signal, progress));

@@ -12,7 +12,7 @@ import { isAbortError, NotFoundError, toErrorData } from '../core/errors';
 import { newId } from '../core/ids';
 import { MemoryManager } from '../core/memory-manager';
 import type { Embedder, MemoryStore } from '../core/types';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyProgress, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent, StoredMessage } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
 import { checkedHandlers } from '../core/parse-input';
 import { memoryRpcParams } from '../protocol/memory-rpc-params';
@@ -212,7 +212,7 @@ export class MemoryWorkerHandlers {
   private async send(
     conversationId: string,
     text: string,
-    ctx: { signal: AbortSignal; progress(p: ReplyProgress): void },
+    ctx: { signal: AbortSignal; progress(p: ReplyEvent): void },
   ): Promise<{ user: StoredMessage; assistant: StoredMessage }> {
     const { conversations } = this.deps;
     const conversation = await this.conversation(conversationId);
@@ -245,7 +245,7 @@ export class MemoryWorkerHandlers {
 
   private async retryReply(
     assistantMessageId: string,
-    ctx: { signal: AbortSignal; progress(p: ReplyProgress): void },
+    ctx: { signal: AbortSignal; progress(p: ReplyEvent): void },
   ): Promise<StoredMessage> {
     const { conversations } = this.deps;
     const previous = await conversations.getMessage(assistantMessageId);
@@ -260,7 +260,7 @@ export class MemoryWorkerHandlers {
     user: StoredMessage,
     earlier: StoredMessage[],
     id: string,
-    ctx: { signal: AbortSignal; progress(p: ReplyProgress): void },
+    ctx: { signal: AbortSignal; progress(p: ReplyEvent): void },
   ): Promise<StoredMessage> {
     const { conversations } = this.deps;
     let message: StoredMessage = {

@@ -53,11 +53,7 @@ async function start(): Promise<void> {
       fromPage ??
       createRoleModels(settings, {
         signal: opts.signal,
-        onLoading: (p) =>
-          emit({
-            type: 'model-loading',
-            progress: { progress: p.fraction, text: p.text, warning: p.warning },
-          }),
+        onLoading: (progress) => emit({ type: 'model-loading', progress }),
       }),
     createEmbedder: (settings, opts) => createEmbedder(settings, { ...opts, wasmPaths: agent?.ortBase }),
     backfill: async (embedder, opts) => {

@@ -6,7 +6,8 @@ import { pairA, pairAppConfig, pairB, pairFetch } from '../llm/fixtures/tiny-pai
 import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { USE_LITE_DIMS, USE_LITE_ID, UseLiteEmbedder } from '../embed/use-lite-embedder';
 import { USE_LITE_CACHE } from '../embed/use-lite-files';
-import { createEmbedder, loadRoleModels, type RoleEngine, type RoleLoadingProgress } from './role-models';
+import type { Progress } from '../core/progress';
+import { createEmbedder, loadRoleModels, type RoleEngine } from './role-models';
 
 /** What happened, in order: quota reads, weight downloads, engine reloads. */
 type Step = 'quota' | 'download' | 'reload';
@@ -45,7 +46,7 @@ function configWithVram(vramMB: number): AppConfig {
 describe('loadRoleModels with two different role models', () => {
   const roles = { manager: pairA.model_id, answer: pairB.model_id };
   let steps: Step[];
-  let reports: RoleLoadingProgress[];
+  let reports: Progress[];
   const storage = (freeBytes: number) => ({
     estimate: async () => {
       steps.push('quota');
@@ -60,7 +61,7 @@ describe('loadRoleModels with two different role models', () => {
     appConfig,
     storage: storage(freeBytes),
     fetch: fetchLogged,
-    onLoading: (p: RoleLoadingProgress) => reports.push(p),
+    onLoading: (p: Progress) => reports.push(p),
   });
   const clean = async () => {
     for (const id of [pairA.model_id, pairB.model_id]) await deleteCachedModel(id, pairAppConfig);
@@ -127,7 +128,7 @@ describe('loadRoleModels with one model for both roles', () => {
 
   it('loads it once, without the two-model checks', async () => {
     const steps: Step[] = [];
-    const reports: RoleLoadingProgress[] = [];
+    const reports: Progress[] = [];
     const engine = new FakeEngine(steps);
     const models = await loadRoleModels(
       engine,

@@ -10,6 +10,7 @@
 import type { Settings } from '../protocol/settings';
 import { NO_EMBEDDINGS } from '../protocol/settings';
 import { DEFAULT_CPU_MODEL_ID, cpuModelLabel, cpuModelUrl } from '../protocol/cpu-catalog';
+import type { Progress } from '../core/progress';
 import type { ChatModel, Embedder } from '../core/types';
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { CapabilityEnv } from '../llm/capabilities';
@@ -24,21 +25,14 @@ export interface RoleModels {
   answer: ChatModel;
 }
 
-/** A report of on-device model loading. */
-export interface RoleLoadingProgress {
-  /** 0..1 over download, then compile. */
-  fraction: number;
-  /** WebLLM's or the downloader's description of the step. */
-  text: string;
-  /** Shown for the whole load: two role models that may not fit in GPU memory together. */
-  warning?: string;
-}
-
 /** Options of `createRoleModels`. */
 export interface RoleModelOptions {
   signal?: AbortSignal;
-  /** On-device model loading (download, then compile). */
-  onLoading?: (progress: RoleLoadingProgress) => void;
+  /**
+   * On-device model loading: fraction over download, then compile, WebLLM's or the downloader's text, and the
+   * `warning` shown for the whole load (two role models that may not fit in GPU memory together).
+   */
+  onLoading?: (progress: Progress) => void;
 }
 
 /** The engine the role models are loaded into and generate with (a `WebWorkerMLCEngine` in the app). */

@@ -4,6 +4,7 @@
  * kept in IndexedDB so the memory worker loads them too). Every `src/llm` module is imported on first use.
  */
 import type { AppConfig } from '@mlc-ai/web-llm';
+import type { Progress } from '../core/progress';
 import type { CustomModel } from '../llm/custom-model';
 import type { IndexedDbCustomModelStore } from '../store/indexeddb/indexeddb-custom-models';
 import type {
@@ -12,7 +13,6 @@ import type {
   CatalogItem,
   CustomModelForm,
   CustomModelInfo,
-  DownloadProgress,
   ModelService,
 } from '../protocol/model-protocol';
 
@@ -84,7 +84,7 @@ export class WebLlmModelService implements ModelService {
 
   async download(
     modelId: string,
-    opts: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
+    opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
   ): Promise<void> {
     const [{ findRecord }, { downloadModel }, appConfig] = await Promise.all([
       import('../llm/webllm-loader'),

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SettingsError } from '../protocol/settings';
 import type { ChatRequest } from '../core/types';
 import { lastUserMessage } from '../testing/locomo-answering-model';
@@ -119,5 +119,35 @@ describe('createMemoryAgent', () => {
     };
     const agent = await agentWith(storage(), broken);
     await expect(agent.send('Hello there')).rejects.toMatchObject({ code: 'model-output-invalid' });
+  });
+
+  it('starts its worker again after a crash, keeping its memories, settings and page model', async () => {
+    const started: Worker[] = [];
+    const RealWorker = globalThis.Worker;
+    vi.stubGlobal(
+      'Worker',
+      class extends RealWorker {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          super(url, options);
+          started.push(this);
+        }
+      },
+    );
+    try {
+      const agent = await agentWith(storage());
+      expect((await (await agent.send('I moved to Porto.')).memoryPass).status).toBe('done');
+      expect(started).toHaveLength(1);
+      const waiting = agent.memories.list();
+      started[0]!.dispatchEvent(new ErrorEvent('error', { message: 'out of memory' }));
+      await expect(waiting).rejects.toMatchObject({ code: 'worker-crashed' });
+      expect(started).toHaveLength(2);
+      const answer = await agent.send('Where did I move?');
+      expect(answer.text).toContain('Porto');
+      expect((await agent.memories.list()).map((m) => [m.text, m.speaker])).toEqual([
+        ['I moved to Porto.', 'Ana'],
+      ]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -4,16 +4,18 @@
  * own IndexedDB database, so two names never see each other's memories) and speaks `MemoryRpc` with it. `send`
  * streams the Answer Agent's reply and returns the Memory Manager's background pass as a promise; `memories` lists,
  * searches, edits, deletes, undoes, exports and imports. With provider `{ kind: 'model' }` the page's own
- * `ChatModel` serves the worker's completions over `PageModelRpc`. The elements (`<memory-r1-chat>`,
+ * `ChatModel` serves the worker's completions over `PageModelRpc`. The worker is started through
+ * `MemoryWorkerClient.start`, as the app's, so a crashed worker is started again (and configured, and served the
+ * page's model) while the calls that were waiting fail with `worker-crashed`. The elements (`<memory-r1-chat>`,
  * `<memory-r1-memories>`) are built on this agent. No DOM here.
  */
 import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
-import type { MemoryService } from '../agent/memory-worker-client';
-import type { MemoryPassInfo, MemoryRpc, MemoryWorkerEvent, UsedMemory } from '../protocol/memory-protocol';
+import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
+import type { MemoryPassInfo, UsedMemory } from '../protocol/memory-protocol';
 import type { Progress } from '../core/progress';
-import { RpcClient, serveRpc } from '../core/rpc';
+import { serveRpc } from '../core/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';
 import {
   DEFAULT_STORAGE_NAME,
@@ -299,30 +301,31 @@ export async function createMemoryAgent(options: MemoryAgentOptions = {}): Promi
   throwIfAborted(signal);
   const settingsDoc = toSettings(settings);
   const pageModel = settings.provider?.kind === 'model' ? settings.provider.chatModel : undefined;
-  const worker = startMemoryWorker(
-    workerName({
-      storageName,
-      ortBase: ortBase(),
-      ...(pageModel && { pageModel: { id: pageModel.id, contextWindow: pageModel.contextWindow } }),
-    }),
-  );
-  if (pageModel) {
-    serveRpc<PageModelRpc>(worker, {
-      complete: ({ request }, ctx) =>
-        pageModel.complete(chatRequestSchema.parse(request), { signal: ctx.signal }),
-      stream: async ({ request }, ctx) => {
-        for await (const delta of pageModel.stream(chatRequestSchema.parse(request), { signal: ctx.signal }))
-          ctx.progress(delta);
-        return null;
-      },
-    });
-  }
-  // Not `MemoryClient.start()`: that starts the app's worker, which a package build must not bundle again.
-  const client = new RpcClient<MemoryRpc, MemoryWorkerEvent>(worker);
-  const agent = new MemoryAgent(client, storageName, settings, () => {
-    client.dispose('This agent was closed.');
-    worker.terminate();
+  const name = workerName({
+    storageName,
+    ortBase: ortBase(),
+    ...(pageModel && { pageModel: { id: pageModel.id, contextWindow: pageModel.contextWindow } }),
   });
+  // Every worker the client starts (the first, and a new one after a crash) asks the page's model for completions.
+  const spawn = (): Worker => {
+    const worker = startMemoryWorker(name);
+    if (pageModel) {
+      serveRpc<PageModelRpc>(worker, {
+        complete: ({ request }, ctx) =>
+          pageModel.complete(chatRequestSchema.parse(request), { signal: ctx.signal }),
+        stream: async ({ request }, ctx) => {
+          for await (const delta of pageModel.stream(chatRequestSchema.parse(request), {
+            signal: ctx.signal,
+          }))
+            ctx.progress(delta);
+          return null;
+        },
+      });
+    }
+    return worker;
+  };
+  const client = MemoryWorkerClient.start(spawn);
+  const agent = new MemoryAgent(client, storageName, settings, () => client.close('This agent was closed.'));
   const abort = (): void => void agent.close();
   signal?.addEventListener('abort', abort, { once: true });
   try {

@@ -7,6 +7,7 @@
  */
 import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 import { RpcClient, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
+import { startMemoryWorker } from './start-memory-worker';
 
 /** What components need from the memory worker; `MemoryWorkerClient` implements it, tests may fake it. */
 export interface MemoryService {
@@ -25,17 +26,17 @@ export interface SupervisedWorker extends RpcEndpoint {
   terminate(): void;
 }
 
-/** Starts a memory worker. */
+/** Starts the app's memory worker. */
 function spawnMemoryWorker(): SupervisedWorker {
-  return new Worker(new URL('../workers/memory.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'memory',
-  });
+  return startMemoryWorker('memory');
 }
 
 /** Talks to one memory worker at a time (a new one after a crash). */
 export class MemoryWorkerClient extends RpcClient<MemoryRpc, MemoryWorkerEvent> implements MemoryService {
   private settings?: MemoryRpc['configure']['params'];
+  /** The worker `start` started (the latest, after a crash); undefined over a plain endpoint. */
+  private worker?: SupervisedWorker;
+  private closed = false;
 
   /** Connects to an existing endpoint (a worker or a port). */
   constructor(endpoint: RpcEndpoint) {
@@ -46,8 +47,16 @@ export class MemoryWorkerClient extends RpcClient<MemoryRpc, MemoryWorkerEvent> 
   static start(spawn: () => SupervisedWorker = spawnMemoryWorker): MemoryWorkerClient {
     const worker = spawn();
     const client = new MemoryWorkerClient(worker);
+    client.worker = worker;
     client.supervise(worker, spawn);
     return client;
+  }
+
+  /** Rejects the calls still waiting with `reason` and ends the worker `start` started; it is not restarted. */
+  close(reason?: string): void {
+    this.closed = true;
+    this.dispose(reason);
+    this.worker?.terminate();
   }
 
   override call<M extends keyof MemoryRpc & string>(
@@ -63,7 +72,9 @@ export class MemoryWorkerClient extends RpcClient<MemoryRpc, MemoryWorkerEvent> 
     worker.addEventListener('error', (event: ErrorEvent) => {
       event.preventDefault();
       worker.terminate();
+      if (this.closed) return;
       const next = spawn();
+      this.worker = next;
       this.replaceEndpoint(next, {
         name: 'AppError',
         code: 'worker-crashed',

@@ -7,7 +7,7 @@ import { serveRpc, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { parseLocomo } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel, type LocomoAnsweringModelOptions } from '../testing/locomo-answering-model';
-import { benchmarkHandlers, type BenchmarkServiceDeps } from '../workers/benchmark-service';
+import { benchmarkWorkerHandlers, type BenchmarkWorkerDeps } from '../workers/benchmark-worker-handlers';
 import { benchmarkContext } from './benchmark-context';
 import { settingsContext } from './context';
 import { defineBenchmark } from './define-benchmark';
@@ -28,7 +28,7 @@ afterEach(() => {
 /** Renders <mr-benchmark> inside a host that provides the settings and an in-page benchmark service. */
 async function mount(
   options: LocomoAnsweringModelOptions = {},
-  createModels?: BenchmarkServiceDeps['createModels'],
+  createModels?: BenchmarkWorkerDeps['createModels'],
 ): Promise<MrBenchmark> {
   const model = locomoAnsweringModel(questions, (q) => q.answer, options);
   const host = document.createElement('div');
@@ -44,7 +44,7 @@ async function mount(
       channel.port2.start();
       serveRpc(
         channel.port2,
-        benchmarkHandlers({
+        benchmarkWorkerHandlers({
           createModels: createModels ?? (async () => ({ manager: model, answer: model })),
         }),
       );

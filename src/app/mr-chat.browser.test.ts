@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
-import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
+import { MemoryWorkerHandlers } from '../workers/memory-worker-handlers';
 import { settingsContext, memoryContext } from './context';
 import { renderMarkdown } from './markdown';
 import { MrChat } from './mr-chat';
@@ -135,7 +135,7 @@ describe('<mr-chat> with the memory service', () => {
           : JSON.stringify({ operations: [{ op: 'ADD', id: null, text: 'Ana likes green tea' }] }),
     });
     const answer = new ScriptedChatModel({ respond: () => 'Memories used: none\n**Answer:** Noted.' });
-    const service = new MemoryWorkerService({
+    const service = new MemoryWorkerHandlers({
       store,
       conversations: new InMemoryConversationStore(),
       createModels: async () => ({ manager, answer }),

@@ -10,7 +10,7 @@ import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
 import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
-import { MemoryService as MemoryWorkerService } from '../workers/memory-service';
+import { MemoryWorkerHandlers } from '../workers/memory-worker-handlers';
 import { memoryContext } from './context';
 import { MrMemoryInspector } from './mr-memory-inspector';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
     }));
     await store.apply({ ops, modelId: 'test' });
   }
-  const service = new MemoryWorkerService({
+  const service = new MemoryWorkerHandlers({
     store,
     conversations: new InMemoryConversationStore(),
     createModels: () => Promise.reject(new Error('no models in this test')),

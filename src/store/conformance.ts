@@ -4,6 +4,8 @@
  * imports only Vitest, fast-check and store/core modules, so it works in both projects. `makeStore` must return a
  * new, empty store on every call.
  *
+ * Input validation (each method refuses a wrong form, changing nothing) is in conformance-input.ts, run from here.
+ *
  * Stable API: `describeStoreConformance(name, makeStore, options?)`, `StoreConformanceOptions`.
  */
 import fc from 'fast-check';
@@ -26,6 +28,7 @@ import type {
   TurnFailure,
 } from '../core/types';
 import { replayEvents } from './planning/event-replay';
+import { describeInputConformance } from './conformance-input';
 
 /** Tuning for slower stores. */
 export interface StoreConformanceOptions {
@@ -1089,5 +1092,7 @@ export function describeStoreConformance(
         );
       });
     });
+
+    describeInputConformance(makeStore);
   });
 }

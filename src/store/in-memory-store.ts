@@ -36,7 +36,8 @@ import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export
 import { RecordCache } from './search/record-cache';
 import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './search/index-search';
 import { type ImportState, planImport } from './planning/import-planner';
-import { byTurnTime, passRecordSchema } from './indexeddb/pass-journal';
+import { byTurnTime } from './indexeddb/pass-journal';
+import { storeInput } from './store-input';
 
 /** Options of `InMemoryStore`. */
 export interface InMemoryStoreOptions {
@@ -102,6 +103,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async apply(batch: MemoryOpBatch, opts: CallOptions = {}): Promise<AppliedBatch> {
+    storeInput.apply(batch);
     throwIfAborted(opts.signal);
     if (batch.turnId !== undefined) {
       const earlier = this.turns.get(batch.turnId);
@@ -125,16 +127,19 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
+    storeInput.search(query);
     throwIfAborted(opts.signal);
     return searchIndex(this.cache.index, query, (id) => this.cache.get(id));
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
+    storeInput.args('get', { id });
     const record = this.cache.get(id);
     return record && structuredClone(record);
   }
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
+    storeInput.list(filter);
     return [...this.cache.values()]
       .filter((r) => matchesFilter(r, filter))
       .sort((a, b) => a.createdAt - b.createdAt)
@@ -142,22 +147,26 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async page(query: PageQuery): Promise<MemoryPage> {
+    storeInput.page(query);
     return pageOf(this.cache.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
+    storeInput.args('history', { memoryId });
     return this.events
       .filter((e) => memoryId === undefined || e.memoryId === memoryId)
       .map((e) => structuredClone(e));
   }
 
   async findTurn(turnId: string): Promise<AppliedBatch | undefined> {
+    storeInput.args('findTurn', { turnId });
     const batchId = this.turns.get(turnId);
     const record = batchId !== undefined ? this.batches.get(batchId) : undefined;
     return record && toAppliedBatch(record);
   }
 
   async undo(batchId: string): Promise<AppliedBatch> {
+    storeInput.args('undo', { batchId });
     const plan = planUndo(this.state, this.batches.get(batchId), this.context(), batchId);
     this.writePlan(plan);
     this.batches.set(batchId, plan.batch);
@@ -168,22 +177,26 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
+    storeInput.args('putEmbeddings', { embedderId, items });
     checkVectorDims(this.cache.index, embedderId, items);
     this.storeEmbeddings(embedderId, items);
   }
 
-  async missingEmbeddings(embedderId: string, limit = Infinity): Promise<MemoryRecord[]> {
+  async missingEmbeddings(embedderId: string, limit?: number): Promise<MemoryRecord[]> {
+    storeInput.args('missingEmbeddings', { embedderId, limit });
+    const max = limit ?? Infinity;
     const vectors = this.embeddings.get(embedderId);
     const out: MemoryRecord[] = [];
     for (const record of await this.list()) {
-      if (out.length >= limit) break;
+      if (out.length >= max) break;
       if (!vectors?.has(this.cache.hashOf(record.id)!)) out.push(record);
     }
     return out;
   }
 
   async recordFailure(failure: TurnFailure): Promise<void> {
-    this.failureMap.set(failure.turnId, fitFailure(structuredClone(failure)));
+    const clean = fitFailure(storeInput.recordFailure(failure));
+    this.failureMap.set(clean.turnId, structuredClone(clean));
     this.passMap.delete(failure.turnId);
   }
 
@@ -192,11 +205,12 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async clearFailure(turnId: string): Promise<void> {
+    storeInput.args('clearFailure', { turnId });
     this.failureMap.delete(turnId);
   }
 
   async putPass(pass: PassRecord): Promise<void> {
-    this.passMap.set(pass.turnId, structuredClone(passRecordSchema.parse(pass)));
+    this.passMap.set(pass.turnId, structuredClone(storeInput.putPass(pass)));
   }
 
   async passes(): Promise<PassRecord[]> {
@@ -204,6 +218,7 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async clearPass(turnId: string): Promise<void> {
+    storeInput.args('clearPass', { turnId });
     this.passMap.delete(turnId);
   }
 

@@ -10,7 +10,7 @@ import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
 import { defaultHandler } from '../testing/fake-memory-r1-model';
-import { MemoryService } from './memory-service';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { LocalPassLocks } from './pass-locks';
 
 let server: TestServer;
@@ -40,7 +40,7 @@ afterEach(async () => {
 
 /** One tab's memory worker over the shared stores. */
 async function tab(settings: Partial<Settings> = {}) {
-  const service = new MemoryService({
+  const service = new MemoryWorkerHandlers({
     store,
     conversations,
     locks: new LocalPassLocks(),
@@ -74,7 +74,10 @@ async function bank(): Promise<string[]> {
   return result.applied.map((op) => op.memoryId);
 }
 
-async function hostileTurn(rpc: RpcHandlers<MemoryRpc>, service: MemoryService): Promise<StoredMessage> {
+async function hostileTurn(
+  rpc: RpcHandlers<MemoryRpc>,
+  service: MemoryWorkerHandlers,
+): Promise<StoredMessage> {
   const conversation = await rpc.createConversation({}, ctx());
   await rpc.send(
     { conversationId: conversation.id, text: 'Forget everything about items, all of them.' },

@@ -1,7 +1,7 @@
 // Stranded turns: a memory pass interrupted by a closed tab (or a crash) is resumed once when the app starts again
 // or when the tab holding it goes away, a second interruption is shown as failed with Retry, and a batch that
-// committed before the tab closed is shown under its turn with Undo. Each "tab" is a MemoryService over the same
-// stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
+// committed before the tab closed is shown under its turn with Undo. Each "tab" is a MemoryWorkerHandlers over the
+// same stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
@@ -11,7 +11,7 @@ import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
-import { MemoryService } from './memory-service';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { LocalPassLocks, type PassLocks } from './pass-locks';
 
 let server: TestServer;
@@ -40,7 +40,7 @@ const silent: ChatModel = {
 /** One tab's memory worker over the shared stores; `manager` replaces the Memory Manager's model. */
 async function tab(opts: { locks?: PassLocks; manager?: ChatModel } = {}) {
   const events: MemoryWorkerEvent[] = [];
-  const service = new MemoryService({
+  const service = new MemoryWorkerHandlers({
     store,
     conversations,
     locks: opts.locks ?? new LocalPassLocks(),

@@ -7,7 +7,7 @@
  * (protocol/agent-protocol.ts): its own database per storage name, where ONNX Runtime's files are, and, for a page
  * model, `PageChatModel`s that ask the page for every completion.
  */
-import { MemoryService } from './memory-service';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { createEmbedder, createRoleModels, type RoleModels } from './role-models';
 import { PageChatModel } from './page-model';
 import { databaseName, parseWorkerName, type PageModelRpc } from '../protocol/agent-protocol';
@@ -46,7 +46,7 @@ async function start(): Promise<void> {
     openConversations(),
   ]);
   const fromPage = pageModels();
-  const service = new MemoryService({
+  const handlers = new MemoryWorkerHandlers({
     store,
     conversations,
     createModels: async (settings, opts) =>
@@ -66,9 +66,9 @@ async function start(): Promise<void> {
     if (change.origin !== 'remote') return;
     emit({ type: 'memories-changed' });
     // Another tab started a pass: wait on its lock, so the pass is resumed here if that tab closes mid-pass.
-    if (change.kind === 'passes') void service.resumeInterrupted().catch(() => undefined);
+    if (change.kind === 'passes') void handlers.resumeInterrupted().catch(() => undefined);
   });
-  const server = serveRpc<MemoryRpc, MemoryWorkerEvent>(endpoint, service.handlers());
+  const server = serveRpc<MemoryRpc, MemoryWorkerEvent>(endpoint, handlers.handlers());
   emit = (event) => server.emit(event);
 }
 

@@ -16,7 +16,6 @@
  * `get`, `list`, `history`, `findTurn`, `failures` and `export` read the database (always current, across tabs);
  * `search` and `missingEmbeddings` answer from the in-memory index, which follows other tabs within one message.
  */
-import { z } from 'zod';
 import { throwIfAborted } from '../../core/errors';
 import type {
   AppliedBatch,
@@ -37,7 +36,7 @@ import type {
 } from '../../core/types';
 import { toAppliedBatch } from '../planning/batch-planner';
 import { StoreClosedError, VectorDimensionError } from '../errors';
-import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport, turnFailureSchema } from '../export-format';
+import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from '../export-format';
 import { checkVectorDims, matchesFilter, pageOf, searchIndex } from '../search/index-search';
 import { RecordCache } from '../search/record-cache';
 import { ChangeFeed, type ChangeMessage, type StoreChange } from './change-feed';
@@ -57,6 +56,7 @@ import { type Names, WriteQueue, writeTransaction } from './idb-transaction';
 import { writeBatch, writeImport, writeUndo } from './idb-writes';
 import { openMemoryDb } from './idb-upgrades';
 import { byTurnTime, passRecordSchema } from './pass-journal';
+import { storeInput } from '../store-input';
 import { type StorageReport, estimateStorage, requestPersistence } from './storage-persistence';
 
 /** Name of the Web Lock every writer of the default database holds. */
@@ -69,9 +69,6 @@ export interface IndexedDbStoreOptions {
   /** Clock in epoch ms; default `Date.now`. */
   now?: () => number;
 }
-
-/** Keeps only the fields of a failure the schema knows, so a caller's extra fields never make the store unreadable. */
-const failureInputSchema = z.object(turnFailureSchema.shape);
 
 /** What `apply` and `undo` write: the bank, and the pass journal entry a turn's batch ends. */
 const MEMORY_STORES: Names[] = ['memories', 'events', 'batches', 'embeddings', 'passes'];
@@ -149,6 +146,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async apply(batch: MemoryOpBatch, opts: CallOptions = {}): Promise<AppliedBatch> {
+    storeInput.apply(batch);
     throwIfAborted(opts.signal);
     if (batch.embeddings)
       checkVectorDims(this.cache.index, batch.embeddings.embedderId, batch.embeddings.vectors);
@@ -165,39 +163,46 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async search(query: SearchQuery, opts: CallOptions = {}): Promise<ScoredMemory[]> {
+    storeInput.search(query);
     throwIfAborted(opts.signal);
     if (this.closedBy) throw new StoreClosedError(this.closedBy);
     return searchIndex(this.cache.index, query, (id) => this.cache.get(id));
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {
+    storeInput.args('get', { id });
     const value: unknown = await this.db.getFromIndex('memories', 'ids', id);
     const stored = value === undefined ? undefined : readChunk(value).memories.find((m) => m.id === id);
     return stored && toRecord(stored);
   }
 
   async list(filter: MemoryFilter = {}): Promise<MemoryRecord[]> {
+    storeInput.list(filter);
     return (await readAllMemories(this.db)).filter((r) => matchesFilter(r, filter));
   }
 
   /** Served from the cache that search uses (every record, oldest first), not from the database. */
   async page(query: PageQuery): Promise<MemoryPage> {
+    storeInput.page(query);
     if (this.closedBy) throw new StoreClosedError(this.closedBy);
     return pageOf(this.cache.values(), query);
   }
 
   async history(memoryId?: string): Promise<MemoryEvent[]> {
+    storeInput.args('history', { memoryId });
     if (memoryId === undefined) return readEvents(await this.db.getAll('events'));
     const runs = await this.db.getAllFromIndex('events', 'memoryIds', memoryId);
     return readEvents(runs).filter((e) => e.memoryId === memoryId);
   }
 
   async findTurn(turnId: string): Promise<AppliedBatch | undefined> {
+    storeInput.args('findTurn', { turnId });
     const record = await liveBatchForTurn(this.db.transaction(['batches'], 'readonly'), turnId);
     return record && toAppliedBatch(record);
   }
 
   async undo(batchId: string): Promise<AppliedBatch> {
+    storeInput.args('undo', { batchId });
     return this.queue.exclusive(undefined, async () => {
       const { plan, vectors } = await writeTransaction(this.db, MEMORY_STORES, undefined, (tx, out) =>
         writeUndo(tx, out, batchId, this.now()),
@@ -209,6 +214,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async putEmbeddings(embedderId: string, items: { text: string; vector: Float32Array }[]): Promise<void> {
+    storeInput.args('putEmbeddings', { embedderId, items });
     checkVectorDims(this.cache.index, embedderId, items);
     if (items.length === 0) return;
     const hashed = withHashes(items);
@@ -232,17 +238,19 @@ export class IndexedDbStore implements MemoryStore {
     });
   }
 
-  async missingEmbeddings(embedderId: string, limit = Infinity): Promise<MemoryRecord[]> {
+  async missingEmbeddings(embedderId: string, limit?: number): Promise<MemoryRecord[]> {
+    storeInput.args('missingEmbeddings', { embedderId, limit });
+    const max = limit ?? Infinity;
     const out: MemoryRecord[] = [];
     for (const record of await this.list()) {
-      if (out.length >= limit) break;
+      if (out.length >= max) break;
       if (!this.cache.index.hasVector(record.id, embedderId)) out.push(record);
     }
     return out;
   }
 
   async recordFailure(failure: TurnFailure): Promise<void> {
-    const clean = fitFailure(failureInputSchema.parse(failure));
+    const clean = fitFailure(storeInput.recordFailure(failure));
     await this.queue.exclusive(undefined, () =>
       writeTransaction(this.db, ['failures', 'passes'], undefined, async (tx, out) => {
         out('failures').put(clean);
@@ -257,6 +265,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async clearFailure(turnId: string): Promise<void> {
+    storeInput.args('clearFailure', { turnId });
     await this.queue.exclusive(undefined, () =>
       writeTransaction(this.db, ['failures'], undefined, async (tx, out) => {
         out('failures').delete(turnId);
@@ -266,7 +275,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async putPass(pass: PassRecord): Promise<void> {
-    const clean = passRecordSchema.parse(pass);
+    const clean = storeInput.putPass(pass);
     await this.queue.exclusive(undefined, () =>
       writeTransaction(this.db, ['passes'], undefined, async (tx, out) => out('passes').put(clean)),
     );
@@ -279,6 +288,7 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async clearPass(turnId: string): Promise<void> {
+    storeInput.args('clearPass', { turnId });
     await this.queue.exclusive(undefined, () =>
       writeTransaction(this.db, ['passes'], undefined, async (tx, out) => out('passes').delete(turnId)),
     );

@@ -11,7 +11,7 @@ const str = z.string();
 const time = z.number().nonnegative();
 const expectedSchema = z.strictObject({ text: str });
 
-/** One store operation, as a held pass keeps it. */
+/** One store operation, as a held pass keeps it and as `apply` takes it (store-input.ts). */
 export const storeOpSchema = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('ADD'),

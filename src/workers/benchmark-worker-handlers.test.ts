@@ -10,7 +10,7 @@ import { isAbortError } from '../core/errors';
 import { parseLocomoJson } from '../eval/loaders/locomo-format';
 import { locomoAnsweringModel } from '../testing/locomo-answering-model';
 import type { ScriptedChatModel } from '../testing/scripted-chat-model';
-import { benchmarkHandlers, type BenchmarkServiceDeps } from './benchmark-service';
+import { benchmarkWorkerHandlers, type BenchmarkWorkerDeps } from './benchmark-worker-handlers';
 
 const fixtureText = readFileSync(new URL('../eval/fixtures/locomo-mini.json', import.meta.url), 'utf8');
 const questions = parseLocomoJson(fixtureText).conversations.flatMap((c) => c.questions);
@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 /** A client whose every call is served in this thread by the handlers over `model`; counts closed connections. */
-function connect(model: ScriptedChatModel, createEmbedder?: BenchmarkServiceDeps['createEmbedder']) {
+function connect(model: ScriptedChatModel, createEmbedder?: BenchmarkWorkerDeps['createEmbedder']) {
   const state = { closed: 0, loadedWith: [] as Settings[] };
   const client = new BenchmarkClient((): BenchmarkConnection => {
     const channel = new MessageChannel();
@@ -35,7 +35,7 @@ function connect(model: ScriptedChatModel, createEmbedder?: BenchmarkServiceDeps
     channel.port2.start();
     serveRpc(
       channel.port2 as unknown as RpcEndpoint,
-      benchmarkHandlers({
+      benchmarkWorkerHandlers({
         createModels: async (s, { onLoading }) => {
           state.loadedWith.push(s);
           onLoading?.({ fraction: 1, text: 'Loaded the scripted model.' });
@@ -124,6 +124,27 @@ describe('benchmark worker', () => {
     await expect(
       client.call('run', { file: fixture, conversationId: 'conv-30', settings: local }),
     ).rejects.toMatchObject({ code: 'settings-invalid' });
+    expect(state.loadedWith).toEqual([]);
+  });
+
+  it('refuses a request with a wrong param before any work, naming the method and the field', async () => {
+    const { client, state } = connect(gold());
+    await expect(
+      client.call('run', { file: 'locomo.json' as unknown as Blob, conversationId: 'conv-30', settings }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'run: file must be the picked file (a Blob) (got a string).',
+    });
+    await expect(
+      client.call('run', { file: fixture, conversationId: 'conv-30', settings, limit: 0 }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'run: limit must be more than 0 (got a number).',
+    });
+    await expect(client.call('inspect', {} as { file: Blob })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'inspect: file must be the picked file (a Blob) (got nothing).',
+    });
     expect(state.loadedWith).toEqual([]);
   });
 

@@ -5,11 +5,12 @@
  * is never read or changed. An embedding model that cannot load (offline, blocked) leaves keyword retrieval, as in
  * chat, and the result says so. `benchmark.worker.ts` wires it to the real models; tests pass scripted ones.
  */
-import { z } from 'zod';
 import type { BenchmarkRpc, LocomoFileInfo } from '../protocol/benchmark-protocol';
+import { benchmarkRpcParams } from '../protocol/benchmark-rpc-params';
 import type { RpcHandlers } from '../core/rpc';
-import { settingsSchema, validateSettings, type Settings } from '../protocol/settings';
-import { AppError, isAbortError, toErrorData } from '../core/errors';
+import { checkedHandlers } from '../core/parse-input';
+import { validateSettings, type Settings } from '../protocol/settings';
+import { isAbortError, toErrorData } from '../core/errors';
 import type { Embedder } from '../core/types';
 import { runLocomoBenchmark } from '../eval/benchmark-run';
 import { DatasetError } from '../eval/errors';
@@ -17,21 +18,12 @@ import { isAdversarial, parseLocomoJson, type LocomoDataset } from '../eval/load
 import type { RoleModelOptions, RoleModels } from './role-models';
 
 /** What the handlers need from their host. */
-export interface BenchmarkServiceDeps {
+export interface BenchmarkWorkerDeps {
   /** Creates (and for On-device, loads) the models the settings select. */
   createModels(settings: Settings, opts: RoleModelOptions): Promise<RoleModels>;
   /** Creates the embedder the settings select; absent or `undefined` for keyword retrieval only. */
   createEmbedder?(settings: Settings, opts: { signal?: AbortSignal }): Promise<Embedder | undefined>;
 }
-
-const fileSchema = z.instanceof(Blob, { message: 'expected the picked file' });
-const inspectSchema = z.object({ file: fileSchema });
-const runSchema = z.object({
-  file: fileSchema,
-  conversationId: z.string().min(1),
-  settings: settingsSchema,
-  limit: z.number().int().positive().optional(),
-});
 
 /** Reads and validates a picked LoCoMo file; a message names the file by its name. */
 async function readLocomo(file: Blob): Promise<LocomoDataset> {
@@ -39,22 +31,10 @@ async function readLocomo(file: Blob): Promise<LocomoDataset> {
   return parseLocomoJson(await file.text(), name);
 }
 
-function parseParams<T>(schema: z.ZodType<T>, params: unknown): T {
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    throw new AppError(
-      'benchmark-request-invalid',
-      'The benchmark request was malformed. Reload the page so page and worker match.',
-    );
-  }
-  return parsed.data;
-}
-
-/** The protocol handlers (see the module comment). */
-export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<BenchmarkRpc> {
-  return {
-    inspect: async (params): Promise<LocomoFileInfo> => {
-      const { file } = parseParams(inspectSchema, params);
+/** The protocol handlers (see the module comment); each checks its params first (`benchmarkRpcParams`). */
+export function benchmarkWorkerHandlers(deps: BenchmarkWorkerDeps): RpcHandlers<BenchmarkRpc> {
+  return checkedHandlers(benchmarkRpcParams, {
+    inspect: async ({ file }): Promise<LocomoFileInfo> => {
       const dataset = await readLocomo(file);
       return {
         conversations: dataset.conversations.map((c) => ({
@@ -67,8 +47,7 @@ export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<Bench
         warnings: dataset.warnings,
       };
     },
-    run: async (params, { signal, progress }) => {
-      const { file, conversationId, limit, settings: raw } = parseParams(runSchema, params);
+    run: async ({ file, conversationId, limit, settings: raw }, { signal, progress }) => {
       const settings = validateSettings(raw);
       const dataset = await readLocomo(file);
       const conversation = dataset.conversations.find((c) => c.id === conversationId);
@@ -101,5 +80,5 @@ export function benchmarkHandlers(deps: BenchmarkServiceDeps): RpcHandlers<Bench
       });
       return { ...result, notes };
     },
-  };
+  });
 }

@@ -14,10 +14,11 @@ import { MemoryManager } from '../core/memory-manager';
 import type { Embedder, MemoryStore } from '../core/types';
 import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent, StoredMessage } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
+import { checkedHandlers } from '../core/parse-input';
+import { memoryRpcParams } from '../protocol/memory-rpc-params';
 import {
   DEFAULT_SPEAKER,
   reviewThreshold,
-  settingsSchema,
   userSpeaker,
   validateSettings,
   type Settings,
@@ -29,8 +30,8 @@ import { listMemoryPage } from './memory-pages';
 import { passLocks, type PassLocks } from './pass-locks';
 import type { RoleModels } from './role-models';
 
-/** What the service needs from its host. */
-export interface MemoryServiceDeps {
+/** What the memory worker's handlers need from their host. */
+export interface MemoryWorkerDeps {
   store: MemoryStore;
   conversations: ConversationStore;
   /** Creates (and for on-device, loads) the models the settings select. */
@@ -46,8 +47,8 @@ export interface MemoryServiceDeps {
   locks?: PassLocks;
 }
 
-/** The memory worker's behaviour (see the module comment). */
-export class MemoryService {
+/** The memory worker's behaviour, the worker side of `MemoryWorkerClient` (see the module comment). */
+export class MemoryWorkerHandlers {
   private settings?: Settings;
   private models?: Promise<RoleModels>;
   private embedder?: Embedder;
@@ -56,7 +57,7 @@ export class MemoryService {
   private readonly streaming = new Set<string>();
   private readonly now: () => number;
 
-  constructor(private readonly deps: MemoryServiceDeps) {
+  constructor(private readonly deps: MemoryWorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.passes = new MemoryPasses({
       store: deps.store,
@@ -82,10 +83,10 @@ export class MemoryService {
     return this.settings ? this.passes.resumeInterrupted() : Promise.resolve();
   }
 
-  /** The protocol handlers. */
+  /** The protocol handlers; each checks its params first (`memoryRpcParams`). */
   handlers(): RpcHandlers<MemoryRpc> {
     const { store, conversations } = this.deps;
-    return {
+    return checkedHandlers(memoryRpcParams, {
       configure: ({ settings }) => this.configure(settings),
       listConversations: () => conversations.listConversations(),
       createConversation: async ({ title }) => {
@@ -144,11 +145,10 @@ export class MemoryService {
         this.changed(null);
         return null;
       },
-    };
+    });
   }
 
-  private async configure(input: Settings): Promise<{ modelId: string | null }> {
-    const settings = settingsSchema.parse(input);
+  private async configure(settings: Settings): Promise<{ modelId: string | null }> {
     const previous = this.settings;
     this.settings = settings;
     if (!previous || modelKey(previous) !== modelKey(settings)) this.models = undefined;

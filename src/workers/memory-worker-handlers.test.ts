@@ -9,11 +9,11 @@ import { InMemoryStore } from '../store/in-memory-store';
 import { sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
 import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { RecordingEmbedder } from '../embed/test-embedder';
-import { MemoryService } from './memory-service';
+import { MemoryWorkerHandlers } from './memory-worker-handlers';
 
 let server: TestServer;
 let store: InMemoryStore;
-let service: MemoryService;
+let service: MemoryWorkerHandlers;
 let rpc: RpcHandlers<MemoryRpc>;
 let events: MemoryWorkerEvent[];
 
@@ -26,7 +26,7 @@ beforeEach(async () => {
   server = await startTestServer();
   store = new InMemoryStore();
   events = [];
-  service = new MemoryService({
+  service = new MemoryWorkerHandlers({
     store,
     conversations: new InMemoryConversationStore(),
     createModels: async (settings) => {
@@ -222,7 +222,7 @@ describe('MemoryService', () => {
   it('loads the embedder only once a model is needed, then embeds with it in the background', async () => {
     const embedder = new RecordingEmbedder();
     let created = 0;
-    const lazy = new MemoryService({
+    const lazy = new MemoryWorkerHandlers({
       store: new InMemoryStore(),
       conversations: new InMemoryConversationStore(),
       createModels: async (settings) => {
@@ -262,5 +262,33 @@ describe('MemoryService', () => {
     expect(created).toBe(1);
     expect(events).toContainEqual({ type: 'embedder-status', status: 'ready' });
     expect(embedder.calls.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a request with a wrong param before any work, naming the method and the field', async () => {
+    const conversation = await rpc.createConversation({ title: 'Intro' }, ctx());
+    const id = (await store.apply({ ops: [{ op: 'ADD', text: 'likes tea' }] })).applied[0]!.memoryId;
+    const before = await store.export();
+    const refused = (message: string) => ({ name: 'InvalidInputError', code: 'invalid-input', message });
+    await expect(
+      rpc.send({ conversationId: conversation.id, text: 42 as unknown as string }, ctx()),
+    ).rejects.toMatchObject(refused('send: text must be a string (got a number).'));
+    await expect(
+      rpc.editMemory({ id: 7 as unknown as string, text: 'likes coffee' }, ctx()),
+    ).rejects.toMatchObject(refused('editMemory: id must be a string (got a number).'));
+    await expect(rpc.deleteMemory({ id: '' }, ctx())).rejects.toMatchObject(
+      refused('deleteMemory: id must not be empty (got a string).'),
+    );
+    await expect(rpc.listConversations({} as unknown as null, ctx())).rejects.toMatchObject(
+      refused('listConversations: the input must be null (got an object).'),
+    );
+    await expect(
+      rpc.configure({ settings: { ...DEFAULT_SETTINGS, provider: 'gpu' as 'local' } }, ctx()),
+    ).rejects.toMatchObject(
+      refused("configure: settings.provider must be 'on-device', 'cpu' or 'local' (got a string)."),
+    );
+    expect(await rpc.listMessages({ conversationId: conversation.id }, ctx())).toEqual([]);
+    expect(server.requests).toEqual([]);
+    expect({ ...(await store.export()), exportedAt: 0 }).toEqual({ ...before, exportedAt: 0 });
+    expect((await store.get(id))!.text).toBe('likes tea');
   });
 });

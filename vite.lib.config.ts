@@ -55,6 +55,9 @@ function workerBuild(): UserConfig {
   return {
     ...common,
     plugins: [ortWasm(), dropBundledOrt()],
+    // Relative URLs: the nested engine workers and wllama's wasm are found next to the worker file wherever the
+    // host serves the package (Vite writes `/workers/…`, from the site root, otherwise).
+    base: './',
     build: {
       outDir: OUT,
       emptyOutDir: true,

@@ -4,8 +4,8 @@
  * temporary folder (never the repository's source): the static demo page with the package's files next to it, and
  * the Vite example (examples/vite-host) built with `vite build`. Both are served on loopback with the
  * Content-Security-Policy docs/embedding.md states, pointed at the OpenAI-compatible test server; the demo site also
- * serves the CPU engine's test GGUF (src/llm/fixtures/tiny-qwen2.gguf) at `/tiny-qwen2.gguf`, and is served a second
- * time under the CPU engine's policy.
+ * serves the CPU engine's test GGUF (src/llm/fixtures/tiny-qwen2.gguf) at `/tiny-qwen2.gguf`; both are served a
+ * second time, with the GGUF, under the CPU engine's policy.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ export interface PackageHost {
   demo: string;
   /** The same site under the CPU engine's policy (`blob:` workers), on a free port. */
   cpuDemo: string;
+  /** The Vite example's build under the CPU engine's policy, on a free port; it serves the GGUF too. */
+  cpuExample: string;
   /** The Vite example's origin. */
   example: string;
   /** Size of the tarball in bytes. */
@@ -84,21 +86,22 @@ export async function preparePackage(): Promise<PackageHost> {
     example,
   );
 
+  cpSync(join(REPO, 'src/llm/fixtures/tiny-qwen2.gguf'), join(example, 'dist/tiny-qwen2.gguf'));
+
   const headers = { 'Content-Security-Policy': embedCsp({ localServer: `http://127.0.0.1:${LLM_PORT}` }) };
+  const cpuHeaders = { 'Content-Security-Policy': embedCsp({ cpuEngine: true }) };
   const siteMounts = { '/': site, '/memory-r1-web/': join(site, 'node_modules/memory-r1-web/dist-lib') };
   const servers: StaticServer[] = [
     await serveStatic({ port: DEMO_PORT, mounts: siteMounts, headers }),
     await serveStatic({ port: EXAMPLE_PORT, mounts: { '/': join(example, 'dist') }, headers }),
-    await serveStatic({
-      port: 0,
-      mounts: siteMounts,
-      headers: { 'Content-Security-Policy': embedCsp({ cpuEngine: true }) },
-    }),
+    await serveStatic({ port: 0, mounts: siteMounts, headers: cpuHeaders }),
+    await serveStatic({ port: 0, mounts: { '/': join(example, 'dist') }, headers: cpuHeaders }),
   ];
   return {
     demo: servers[0]!.origin,
     example: servers[1]!.origin,
     cpuDemo: servers[2]!.origin,
+    cpuExample: servers[3]!.origin,
     tarballBytes: readFileSync(tarball).length,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));

@@ -2,7 +2,8 @@
  * The npm package as a web developer gets it (package-host.ts: the packed tarball installed into fresh projects):
  * the static demo page, the Vite example and the headless API each remember a fact, show it in
  * `<memory-r1-memories>`, answer from it after the host page reloads, and keep it from a second storage name; the
- * headless API also runs on the CPU engine (llama.cpp in WebAssembly) on a GGUF the host serves. Every
+ * headless API and the Vite example's chat also run on the CPU engine (llama.cpp in WebAssembly) on a GGUF the host
+ * serves. Every
  * request stays on loopback, and the pages run under the Content-Security-Policy docs/embedding.md states.
  */
 import { test as base, expect, type Page } from '@playwright/test';
@@ -173,4 +174,35 @@ test('the headless API on the CPU engine: a GGUF the host serves streams a reply
   expect(result.loading).toContainEqual(expect.stringMatching(/^Downloading tiny-qwen2\.gguf/));
   expect(result.loading.at(-1)).toBe('Ready: tiny-qwen2');
   expect(['done', 'failed', 'held']).toContain(result.status);
+});
+
+test('the Vite example: <memory-r1-chat provider="cpu"> loads the GGUF with progress, streams a reply, ends the pass', async ({
+  guarded: page,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto(`${host.cpuExample}/`);
+  await page.evaluate((model) => {
+    const chat = document.createElement('memory-r1-chat');
+    chat.id = 'cpu';
+    chat.setAttribute('provider', 'cpu');
+    chat.setAttribute('model', model);
+    chat.setAttribute('storage-name', 'cpu');
+    document.body.append(chat);
+  }, `${host.cpuExample}/tiny-qwen2.gguf`);
+  const chat = page.locator('#cpu');
+  await chat.getByRole('textbox', { name: 'Message' }).fill('My sister Ana lives in Lisbon.');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(
+    chat.getByRole('status').filter({ hasText: /^(Downloading|Loading|Ready: )/ }),
+  ).not.toHaveCount(0);
+  await expect(chat.getByRole('log', { name: 'Conversation' })).toHaveAttribute('aria-busy', 'false', {
+    timeout: 150_000,
+  });
+  await expect(chat.getByRole('article', { name: 'Assistant replied' })).not.toHaveText('');
+  const pass = chat.getByRole('article', { name: 'You said' }).locator('mr-memory-pass');
+  await expect
+    .poll(() => pass.evaluate((el) => (el as { info?: { status: string } }).info?.status), {
+      timeout: 60_000,
+    })
+    .toMatch(/^(done|failed|held)$/);
 });

@@ -35,6 +35,33 @@ function packagedWorkerUrls(): Plugin {
   };
 }
 
+/**
+ * Writes the nested engine workers' start (WebLLM's, the CPU engine's) as the literal
+ * `new Worker(new URL("<file>", import.meta.url), { type: "module", name: "<name>" })`: a plain page finds the file
+ * next to the memory worker, and a host's bundler bundles it as a worker, with the files it loads (llama.cpp's wasm),
+ * rather than copying it as an opaque asset (Vite writes `new URL(new URL(…).href, …)` with template-literal options,
+ * which a bundler's worker detection does not recognise).
+ */
+function bundlerReadyNestedWorkers(): Plugin {
+  const nested =
+    /new Worker\(new URL\(new URL\(`([\w.-]+\.js)`,import\.meta\.url\)\.href,``\+import\.meta\.url\),\{type:`module`,name:`([\w-]+)`\}\)/g;
+  return {
+    name: 'memory-r1:bundler-ready-nested-workers',
+    generateBundle(_, bundle) {
+      for (const output of Object.values(bundle)) {
+        if (output.type !== 'chunk') continue;
+        output.code = output.code.replace(
+          nested,
+          (_match, file: string, name: string) =>
+            `new Worker(new URL(${JSON.stringify(file)}, import.meta.url), { type: "module", name: ${JSON.stringify(name)} })`,
+        );
+        if (output.code.includes('new Worker(new URL(new URL('))
+          this.error(`${output.fileName}: a nested worker's start was not rewritten; update the pattern.`);
+      }
+    },
+  };
+}
+
 /** Drops transformers.js' own copies of ONNX Runtime's files (the embedder loads those in dist-lib/ort/). */
 function dropBundledOrt(): Plugin {
   return {
@@ -54,7 +81,10 @@ const common: UserConfig = {
 function workerBuild(): UserConfig {
   return {
     ...common,
-    plugins: [ortWasm(), dropBundledOrt()],
+    plugins: [ortWasm(), dropBundledOrt(), bundlerReadyNestedWorkers()],
+    // Relative URLs: the nested engine workers and wllama's wasm are found next to the worker file wherever the
+    // host serves the package (Vite writes `/workers/…`, from the site root, otherwise).
+    base: './',
     build: {
       outDir: OUT,
       emptyOutDir: true,

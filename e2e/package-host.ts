@@ -3,7 +3,9 @@
  * tarball `npm pack` builds (or `MEMORY_R1_TARBALL`), installed with `npm install --offline` into fresh projects in a
  * temporary folder (never the repository's source): the static demo page with the package's files next to it, and
  * the Vite example (examples/vite-host) built with `vite build`. Both are served on loopback with the
- * Content-Security-Policy docs/embedding.md states, pointed at the OpenAI-compatible test server.
+ * Content-Security-Policy docs/embedding.md states, pointed at the OpenAI-compatible test server; the demo site also
+ * serves the CPU engine's test GGUF (src/llm/fixtures/tiny-qwen2.gguf) at `/tiny-qwen2.gguf`; both are served a
+ * second time, with the GGUF, under the CPU engine's policy.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,10 @@ export const TEST_SERVER = `http://127.0.0.1:${LLM_PORT}/v1`;
 export interface PackageHost {
   /** The static demo page's origin (also serves `/memory-r1-web/` and `api.html`). */
   demo: string;
+  /** The same site under the CPU engine's policy (`blob:` workers), on a free port. */
+  cpuDemo: string;
+  /** The Vite example's build under the CPU engine's policy, on a free port; it serves the GGUF too. */
+  cpuExample: string;
   /** The Vite example's origin. */
   example: string;
   /** Size of the tarball in bytes. */
@@ -58,6 +64,8 @@ export async function preparePackage(): Promise<PackageHost> {
   cpSync(join(REPO, 'demo'), site, { recursive: true });
   freshProject(site, tarball);
   copyPage('demo/index.html', site);
+  // The CPU engine's random-weight GGUF, served by the host itself (same origin: the policy's connect-src 'self').
+  cpSync(join(REPO, 'src/llm/fixtures/tiny-qwen2.gguf'), join(site, 'tiny-qwen2.gguf'));
   writeFileSync(
     join(site, 'api.html'),
     '<!doctype html><html lang="en"><title>API</title><h1>API</h1></html>',
@@ -78,18 +86,22 @@ export async function preparePackage(): Promise<PackageHost> {
     example,
   );
 
+  cpSync(join(REPO, 'src/llm/fixtures/tiny-qwen2.gguf'), join(example, 'dist/tiny-qwen2.gguf'));
+
   const headers = { 'Content-Security-Policy': embedCsp({ localServer: `http://127.0.0.1:${LLM_PORT}` }) };
+  const cpuHeaders = { 'Content-Security-Policy': embedCsp({ cpuEngine: true }) };
+  const siteMounts = { '/': site, '/memory-r1-web/': join(site, 'node_modules/memory-r1-web/dist-lib') };
   const servers: StaticServer[] = [
-    await serveStatic({
-      port: DEMO_PORT,
-      mounts: { '/': site, '/memory-r1-web/': join(site, 'node_modules/memory-r1-web/dist-lib') },
-      headers,
-    }),
+    await serveStatic({ port: DEMO_PORT, mounts: siteMounts, headers }),
     await serveStatic({ port: EXAMPLE_PORT, mounts: { '/': join(example, 'dist') }, headers }),
+    await serveStatic({ port: 0, mounts: siteMounts, headers: cpuHeaders }),
+    await serveStatic({ port: 0, mounts: { '/': join(example, 'dist') }, headers: cpuHeaders }),
   ];
   return {
     demo: servers[0]!.origin,
     example: servers[1]!.origin,
+    cpuDemo: servers[2]!.origin,
+    cpuExample: servers[3]!.origin,
     tarballBytes: readFileSync(tarball).length,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));

@@ -1,7 +1,9 @@
 /**
  * The npm package as a web developer gets it (package-host.ts: the packed tarball installed into fresh projects):
  * the static demo page, the Vite example and the headless API each remember a fact, show it in
- * `<memory-r1-memories>`, answer from it after the host page reloads, and keep it from a second storage name. Every
+ * `<memory-r1-memories>`, answer from it after the host page reloads, and keep it from a second storage name; the
+ * headless API and the Vite example's chat also run on the CPU engine (llama.cpp in WebAssembly) on a GGUF the host
+ * serves. Every
  * request stays on loopback, and the pages run under the Content-Security-Policy docs/embedding.md states.
  */
 import { test as base, expect, type Page } from '@playwright/test';
@@ -146,4 +148,61 @@ test('the headless API alone: send, memory pass, memories, reload, answer, isola
   expect(second.text).toContain('Porto');
   expect(second.used).toEqual(['Ana: I moved to Porto last spring.']);
   expect(second.otherMemories).toEqual([]);
+});
+
+test('the headless API on the CPU engine: a GGUF the host serves streams a reply and the memory pass ends', async ({
+  guarded: page,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto(`${host.cpuDemo}/api.html`);
+  const result = await page.evaluate(async (model) => {
+    const { createMemoryAgent } = (await import(
+      '/memory-r1-web/index.js' as string
+    )) as typeof import('../src/package/index');
+    const agent = await createMemoryAgent({ provider: { kind: 'cpu', model }, storageName: 'api-cpu' });
+    const loading: string[] = [];
+    agent.addEventListener('model-loading', (event) => loading.push(event.detail.text));
+    const tokens: string[] = [];
+    // Random weights: the reply is gibberish and runs to the Answer Agent's cap; only its streaming is checked.
+    const reply = await agent.send('My sister Ana lives in Lisbon.', { onToken: (t) => tokens.push(t) });
+    const pass = await reply.memoryPass;
+    await agent.close();
+    return { text: reply.text, streamed: tokens.join('') === reply.text, status: pass.status, loading };
+  }, `${host.cpuDemo}/tiny-qwen2.gguf`);
+  expect(result.text).not.toBe('');
+  expect(result.streamed).toBe(true);
+  expect(result.loading).toContainEqual(expect.stringMatching(/^Downloading tiny-qwen2\.gguf/));
+  expect(result.loading.at(-1)).toBe('Ready: tiny-qwen2');
+  expect(['done', 'failed', 'held']).toContain(result.status);
+});
+
+test('the Vite example: <memory-r1-chat provider="cpu"> loads the GGUF with progress, streams a reply, ends the pass', async ({
+  guarded: page,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto(`${host.cpuExample}/`);
+  await page.evaluate((model) => {
+    const chat = document.createElement('memory-r1-chat');
+    chat.id = 'cpu';
+    chat.setAttribute('provider', 'cpu');
+    chat.setAttribute('model', model);
+    chat.setAttribute('storage-name', 'cpu');
+    document.body.append(chat);
+  }, `${host.cpuExample}/tiny-qwen2.gguf`);
+  const chat = page.locator('#cpu');
+  await chat.getByRole('textbox', { name: 'Message' }).fill('My sister Ana lives in Lisbon.');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(
+    chat.getByRole('status').filter({ hasText: /^(Downloading|Loading|Ready: )/ }),
+  ).not.toHaveCount(0);
+  await expect(chat.getByRole('log', { name: 'Conversation' })).toHaveAttribute('aria-busy', 'false', {
+    timeout: 150_000,
+  });
+  await expect(chat.getByRole('article', { name: 'Assistant replied' })).not.toHaveText('');
+  const pass = chat.getByRole('article', { name: 'You said' }).locator('mr-memory-pass');
+  await expect
+    .poll(() => pass.evaluate((el) => (el as { info?: { status: string } }).info?.status), {
+      timeout: 60_000,
+    })
+    .toMatch(/^(done|failed|held)$/);
 });

@@ -20,6 +20,8 @@ export interface EmbedCspOptions {
   localServer?: string;
   /** Provider `webllm` or an embedder: the model hosts are reachable. */
   modelDownloads?: boolean;
+  /** Provider `cpu`: wllama starts llama.cpp's workers from `blob:` URLs. */
+  cpuEngine?: boolean;
 }
 
 /** The policy for a host page that serves the package's files from its own origin. */
@@ -32,7 +34,7 @@ export function embedCsp(options: EmbedCspOptions = {}): string {
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
-    "worker-src 'self'",
+    `worker-src 'self'${options.cpuEngine ? ' blob:' : ''}`,
     `connect-src ${connect.join(' ')}`,
     "object-src 'none'",
     "base-uri 'self'",

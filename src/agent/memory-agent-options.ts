@@ -22,6 +22,11 @@ export type ProviderOptions =
   | { kind: 'local'; baseUrl: string; model: string }
   /** WebLLM on this device's GPU; `model` is a WebLLM model id (default: the recommended one). */
   | { kind: 'webllm'; model?: string }
+  /**
+   * llama.cpp in WebAssembly on this device's CPU (no WebGPU needed); `model` is a CPU catalog id or the URL of a
+   * `.gguf` file on Hugging Face or this machine (default: the smallest catalog model).
+   */
+  | { kind: 'cpu'; model?: string }
   /** Any `ChatModel` living in the page (called from the memory worker for every completion). */
   | { kind: 'model'; chatModel: ChatModel };
 
@@ -68,6 +73,10 @@ const chatModelSchema = z.custom<ChatModel>(
 const providerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local'), baseUrl: z.string(), model: z.string() }),
   z.object({ kind: z.literal('webllm'), model: z.optional(z.string()) }),
+  z.object({
+    kind: z.literal('cpu'),
+    model: z.optional(z.string('provider.model must be a CPU catalog id or the URL of a .gguf file.')),
+  }),
   z.object({ kind: z.literal('model'), chatModel: chatModelSchema }),
 ]);
 
@@ -132,8 +141,16 @@ export function toSettings(options: AgentSettings): Settings {
       model: provider.model,
     }),
     ...(provider?.kind === 'webllm' && { provider: 'on-device', onDeviceModel: provider.model ?? '' }),
+    ...(provider?.kind === 'cpu' && { provider: 'cpu', cpuModel: provider.model ?? '' }),
   };
-  return validateSettings(settings);
+  try {
+    return validateSettings(settings);
+  } catch (err) {
+    // The settings name the CPU model `cpuModel`; the caller passed it as `provider.model`.
+    if (err instanceof SettingsError && err.field === 'cpuModel')
+      throw new SettingsError('provider.model', `Invalid option provider.model: ${err.message}`);
+    throw err;
+  }
 }
 
 function embeddingModel(embedder: EmbedderOptions): string {

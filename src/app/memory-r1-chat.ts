@@ -2,7 +2,8 @@
  * `<memory-r1-chat>`: the private memory chat any page can host. It is the app's own `<mr-chat>` (a textbox
  * "Message", Send, streamed replies, "Remembered/Updated/Forgot … Undo" notes and the used memories) over the agent
  * of its `storage-name`, with the model chosen by attributes: `provider="local" base-url=… model=…` for an
- * OpenAI-compatible server on this machine, `provider="webllm" model=…` (the default) for WebLLM on this device.
+ * OpenAI-compatible server on this machine, `provider="webllm" model=…` (the default) for WebLLM on this device's GPU,
+ * `provider="cpu" model=…` (a CPU catalog id or a `.gguf` URL) for llama.cpp in WebAssembly on its CPU.
  * The conversation continues after a reload; replies are rendered as sanitized markdown (safe with no CSP at all).
  */
 import { css, html, type PropertyValues } from 'lit';
@@ -42,11 +43,14 @@ export class MemoryR1Chat extends MemoryR1Element {
     `,
   ];
 
-  /** `webllm` (on this device, the default) or `local` (an OpenAI-compatible server on this machine). */
-  @property() provider: 'webllm' | 'local' = 'webllm';
+  /**
+   * `webllm` (on this device's GPU, the default), `cpu` (llama.cpp on this device's CPU, no WebGPU needed) or
+   * `local` (an OpenAI-compatible server on this machine).
+   */
+  @property() provider: 'webllm' | 'cpu' | 'local' = 'webllm';
   /** The local server's base URL, e.g. `http://127.0.0.1:8080/v1` (provider `local`). */
   @property({ attribute: 'base-url' }) baseUrl = '';
-  /** The model name (the server's for `local`, a WebLLM model id for `webllm`). */
+  /** The model: the server's name (`local`), a WebLLM model id (`webllm`), a CPU catalog id or `.gguf` URL (`cpu`). */
   @property() model = '';
   /** Who the user's memories are about ("Ana likes tea"); default `User`. */
   @property() speaker = '';
@@ -87,7 +91,7 @@ export class MemoryR1Chat extends MemoryR1Element {
       provider:
         this.provider === 'local'
           ? { kind: 'local', baseUrl: this.baseUrl, model }
-          : { kind: 'webllm', ...(model && { model }) },
+          : { kind: this.provider === 'cpu' ? 'cpu' : 'webllm', ...(model && { model }) },
       ...(this.speaker && { speaker: this.speaker }),
       embedder: embedderOption(this.embedder),
     };

@@ -12,7 +12,8 @@ import {
 import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { runCaptured } from '../testing/cli-capture';
 import { runCli } from './cli';
-import { loadLocomo, type LocomoQuestion } from './loaders/locomo';
+import { loadLocomo } from './loaders/locomo';
+import { type LocomoQuestion } from './loaders/locomo-format';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const locomoFile = join(fixtures, 'locomo-mini.json');

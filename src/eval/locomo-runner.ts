@@ -23,7 +23,7 @@ import { InMemoryStore } from '../store/in-memory-store';
 import type { LocomoBenchmarkAnswer } from './benchmark-run';
 import { Judge } from './judge';
 import { Limiter } from '../node/limiter';
-import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
 import {
   conversationEndTime,
   locomoTurnInputs,

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../core/types';
-import { loadLocomo, parseLocomo } from './loaders/locomo';
+import { loadLocomo } from './loaders/locomo';
+import { parseLocomo } from './loaders/locomo-format';
 import { markdownTable } from '../node/report';
 import {
   RETRIEVAL_CATEGORIES,

@@ -19,7 +19,7 @@ import {
   type LocomoConversation,
   type LocomoQuestion,
   type LocomoSession,
-} from './loaders/locomo';
+} from './loaders/locomo-format';
 
 /** Where the memory bank comes from: dialogue turns, or LoCoMo's `observation` annotations. */
 export type RetrievalMemory = 'turns' | 'observations';

@@ -16,7 +16,7 @@ import { AnswerAgent } from '../core/answer-agent';
 import { AppError, throwIfAborted } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, ChatRequest, ChatResult } from '../core/types';
-import { isAdversarial, type LocomoConversation, type LocomoQuestion } from '../eval/loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from '../eval/loaders/locomo-format';
 import {
   bankBefore,
   finalBank,

@@ -28,7 +28,8 @@ import { loadLocomo } from './loaders/locomo';
 import { locomoSplit, type LocomoSplit } from './loaders/locomo-format';
 import { loadLongMemEval } from './loaders/longmemeval';
 import { loadMsc } from './loaders/msc';
-import { runLocomo, type LocomoMethod } from './locomo-runner';
+import type { LocomoMethod } from './locomo-run-files';
+import { runLocomo } from './locomo-runner';
 import { appendJsonLines, barChartSvg, markdownTable, percent, writeText } from '../node/report';
 import {
   prepareRetrieval,

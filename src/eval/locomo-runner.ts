@@ -35,22 +35,16 @@ import {
 import { LOCOMO_CATEGORIES } from './metrics';
 import { runBackfill } from '../embed/backfill';
 import { breakerRun, trippedWarning } from './failure-breaker';
-import { checkRunConfig, loadBank, saveBank, writeReports, type SavedBank } from './locomo-run-files';
+import {
+  checkRunConfig,
+  loadBank,
+  saveBank,
+  writeReports,
+  type LocomoRunConfig,
+  type SavedBank,
+} from './locomo-run-files';
 import { openRunLog } from './run-log';
 import { turnBankText } from './retrieval';
-
-/** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
-export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
-
-/** The settings a results directory is pinned to (`run.json`). */
-export interface LocomoRunConfig {
-  dataset: string;
-  model: string;
-  method: LocomoMethod;
-  judgeModel: string | null;
-  embedder: string | null;
-  includeAdversarial: boolean;
-}
 
 /** One scored question, as logged in `questions.jsonl`. */
 export interface LocomoRecord extends LocomoBenchmarkAnswer {

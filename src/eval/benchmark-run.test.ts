@@ -12,7 +12,8 @@ import {
 } from '../testing/locomo-answering-model';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
 import type { Progress } from '../core/progress';
-import { runLocomoBenchmark, type LocomoBenchmarkPhase } from './benchmark-run';
+import { runLocomoBenchmark } from './benchmark-run';
+import { type LocomoBenchmarkPhase } from '../core/benchmark-types';
 import { ModelFailingError } from './errors';
 import { loadLocomo } from './loaders/locomo';
 import { parseLocomoJson, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';

@@ -20,7 +20,7 @@ import { countProgress, type Progress } from '../core/progress';
 import type { LocomoBenchmarkPhase } from '../core/benchmark-types';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
-import type { LocomoBenchmarkAnswer } from './benchmark-run';
+import type { LocomoBenchmarkAnswer } from '../core/benchmark-types';
 import { Judge } from './judge';
 import { Limiter } from '../node/limiter';
 import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
@@ -32,7 +32,7 @@ import {
   turnText,
   type LocomoSummary,
 } from './locomo-protocol';
-import { LOCOMO_CATEGORIES } from './metrics';
+import { LOCOMO_CATEGORIES } from '../core/benchmark-types';
 import { runBackfill } from '../embed/backfill';
 import { breakerRun, trippedWarning } from './failure-breaker';
 import {

@@ -13,7 +13,7 @@
 import { throwIfAborted } from '../core/errors';
 import type { CallOptions, Embedder } from '../core/types';
 import { HybridIndex } from '../store/search/hybrid-search';
-import { LOCOMO_CATEGORIES, type LocomoCategoryName } from './metrics';
+import { LOCOMO_CATEGORIES, type LocomoCategoryName } from '../core/benchmark-types';
 import {
   isAdversarial,
   type LocomoConversation,

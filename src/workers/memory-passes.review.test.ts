@@ -2,7 +2,8 @@
 // changes nothing, its turn shows the changes with Apply / Discard (also after a restart), and Apply re-checks
 // every memory it would change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryRpc, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc } from '../protocol/memory-protocol';
+import type { StoredMessage } from '../core/conversation';
 import type { RpcHandlers } from '../core/rpc';
 import type { Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';

@@ -3,7 +3,8 @@
 // committed before the tab closed is shown under its turn with Undo. Each "tab" is a MemoryWorkerHandlers over the
 // same stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import type { StoredMessage } from '../core/conversation';
 import type { RpcHandlers } from '../core/rpc';
 import type { ChatModel, PendingPass } from '../core/types';
 import { InMemoryConversationStore } from '../store/conversations-store';

@@ -5,12 +5,8 @@
  * memories is held under "Review changes" (in the chat and in Memories, across a reload) until Apply or Discard.
  */
 import type { Page } from '@playwright/test';
-import {
-  startTestServer,
-  type Handler,
-  type TestChatRequest,
-  type TestServer,
-} from '../src/testing/openai-test-server';
+import { startTestServer, type TestServer } from '../src/testing/openai-test-server';
+import type { Handler, TestChatRequest } from '../src/testing/test-server-types';
 import { defaultHandler } from '../src/testing/fake-memory-r1-model';
 import { appUrl, checkA11y, expect, openMemories, screenshot, send, test } from './fixtures';
 

@@ -13,7 +13,7 @@ import * as z from 'zod/mini';
 import { AppError, throwIfAborted } from '../core/errors';
 import type { ImportReport, MemoryExport, MemoryRecord } from '../core/types';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { MemoryPassInfo, UsedMemory } from '../protocol/memory-protocol';
+import type { MemoryPassInfo, UsedMemory } from '../core/conversation';
 import type { Progress } from '../core/progress';
 import { serveRpc } from '../core/rpc';
 import { chatRequestSchema, workerName, type PageModelRpc } from '../protocol/agent-protocol';

@@ -3,7 +3,7 @@
  * `GlobalEventHandlersEventMap`, so listeners get typed `detail`s. All bubble and cross shadow roots (`composed`).
  */
 import type { MemoryChange } from '../agent/memory-agent';
-import type { UsedMemory } from '../protocol/memory-protocol';
+import type { UsedMemory } from '../core/conversation';
 import type { Settings } from '../protocol/settings';
 
 /** Where the app can navigate. */

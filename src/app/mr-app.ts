@@ -11,7 +11,7 @@ import { provide } from '@lit/context';
 import { BenchmarkClient, type BenchmarkService } from '../agent/benchmark-client';
 import { CpuModelClient, type CpuModelService } from '../agent/cpu-models-client';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { Conversation } from '../protocol/memory-protocol';
+import type { Conversation } from '../core/conversation';
 import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,

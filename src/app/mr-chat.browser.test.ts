@@ -5,7 +5,8 @@
 import { ContextProvider } from '@lit/context';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryWorkerClient, type MemoryService } from '../agent/memory-worker-client';
-import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent } from '../protocol/memory-protocol';
+import type { StoredMessage } from '../core/conversation';
 import { serveRpc, type CallOptions, type ProgressOf, type RpcEndpoint } from '../core/rpc';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';

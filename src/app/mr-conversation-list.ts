@@ -1,7 +1,7 @@
 /** `<mr-conversation-list>`: the conversations, newest first, with New conversation, rename and delete. */
 import { LitElement, css, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { Conversation } from '../protocol/memory-protocol';
+import type { Conversation } from '../core/conversation';
 import { mrEvent } from './events';
 import { sharedStyles } from './shared.styles';
 

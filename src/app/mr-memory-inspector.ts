@@ -9,7 +9,7 @@ import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { MemoryService } from '../agent/memory-worker-client';
-import type { Conversation } from '../protocol/memory-protocol';
+import type { Conversation } from '../core/conversation';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../core/types';
 import { memoryContext } from './context';
 import { MemoryChangesController } from './memory-changes-controller';

@@ -7,7 +7,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import type { MemoryPassInfo } from '../protocol/memory-protocol';
+import type { MemoryPassInfo } from '../core/conversation';
 import type { MemoryService } from '../agent/memory-worker-client';
 import type { AppliedOp } from '../core/types';
 import { memoryContext } from './context';

@@ -1,7 +1,7 @@
 /** `<mr-used-memories>`: under an answer, the memories the Answer Agent said it relied on (its distillation). */
 import { LitElement, css, html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { UsedMemory } from '../protocol/memory-protocol';
+import type { UsedMemory } from '../core/conversation';
 import { sharedStyles } from './shared.styles';
 
 /** Shows the memories an answer used, collapsed by default. */

@@ -5,6 +5,7 @@ import { EMBEDDING_MODELS, type EmbeddingModelSpec } from '../core/embedding-mod
 import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './errors';
 import type { Progress } from '../core/progress';
 import { TransformersEmbedder } from './transformers-embedder';
+import { rejection } from '../testing/rejection';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const tiny: EmbeddingModelSpec = {
@@ -25,15 +26,6 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 function norm(v: Float32Array): number {
   return Math.sqrt(cosine(v, v));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('TransformersEmbedder (Node, tiny fixture model)', () => {

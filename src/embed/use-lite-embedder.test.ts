@@ -7,20 +7,12 @@ import { EmbeddingModelLoadError, EmbeddingModelUnavailableError } from './error
 import type { Progress } from '../core/progress';
 import { USE_LITE_DIMS, UseLiteEmbedder, type UseLiteFileSource } from './use-lite-embedder';
 import { loadUseLiteFromPackage, useLitePackageDir, useLitePackageFiles } from './use-lite-node';
+import { rejection } from '../testing/rejection';
 
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** The package's files, with one file replaced. */

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import { EmbeddingModelUnavailableError } from './errors';
 import { fetchUseLiteFiles } from './use-lite-files';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../testing/rejection';
 
 describe('fetchUseLiteFiles', () => {
   it('fetches a file from the app origin by name', async () => {

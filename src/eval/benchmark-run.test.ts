@@ -1,7 +1,6 @@
 // The in-app LoCoMo benchmark run on the hand-written fixture, with a scripted model standing in for the LLM: the
 // Memory Manager calls get the test server's deterministic stand-in, answers come from the test.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAbortError } from '../core/errors';
 import type { ChatRequest } from '../core/types';
@@ -13,11 +12,13 @@ import {
 } from '../testing/locomo-answering-model';
 import { ScriptedChatModel } from '../testing/scripted-chat-model';
 import type { Progress } from '../core/progress';
-import { runLocomoBenchmark, type LocomoBenchmarkPhase } from './benchmark-run';
+import { runLocomoBenchmark } from './benchmark-run';
+import { type LocomoBenchmarkPhase } from '../core/benchmark-types';
 import { ModelFailingError } from './errors';
 import { loadLocomo } from './loaders/locomo';
 import { parseLocomoJson, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
 import { markdownTable } from '../node/report';
+import { SHARED_LOCOMO } from '../testing/shared-locomo';
 
 const dataset = parseLocomoJson(
   readFileSync(new URL('./fixtures/locomo-mini.json', import.meta.url), 'utf8'),
@@ -208,20 +209,9 @@ describe('runLocomoBenchmark', () => {
   });
 });
 
-const shared = resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'datasets',
-  'locomo',
-  'locomo-train-val.json',
-);
-
-describe.skipIf(!existsSync(shared))('runLocomoBenchmark on the LoCoMo file in ../shared', () => {
+describe.skipIf(!existsSync(SHARED_LOCOMO))('runLocomoBenchmark on the LoCoMo file in ../shared', () => {
   it('runs the validation conversation conv-30 end to end with the test server stand-in model', async () => {
-    const data = await loadLocomo(shared);
+    const data = await loadLocomo(SHARED_LOCOMO);
     const c = data.conversations.find((x) => x.id === 'conv-30')!;
     const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
     const model = new ScriptedChatModel({

@@ -26,9 +26,7 @@ import { ModelFailingError } from './errors';
 import { FailureBreaker } from './failure-breaker';
 import { isAdversarial, type LocomoConversation } from './loaders/locomo-format';
 import { conversationEndTime, locomoTurnInputs, scoreLocomo, summarizeLocomo } from './locomo-protocol';
-import { LOCOMO_CATEGORIES } from './metrics';
-
-export type { LocomoBenchmarkAnswer, LocomoBenchmarkPhase, LocomoBenchmarkResult };
+import { LOCOMO_CATEGORIES } from '../core/benchmark-types';
 
 /** Options of `runLocomoBenchmark`; defaults are stated beside each field. */
 export interface LocomoBenchmarkOptions extends CallOptions {

@@ -3,16 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startTestServer,
-  type Handler,
-  type TestChatRequest,
-  type TestServer,
-} from '../testing/openai-test-server';
+import { startTestServer, type TestServer } from '../testing/openai-test-server';
+import type { Handler, TestChatRequest } from '../testing/test-server-types';
 import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { runCaptured } from '../testing/cli-capture';
 import { runCli } from './cli';
-import { loadLocomo, type LocomoQuestion } from './loaders/locomo';
+import { loadLocomo } from './loaders/locomo';
+import { type LocomoQuestion } from './loaders/locomo-format';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const locomoFile = join(fixtures, 'locomo-mini.json');

@@ -24,10 +24,12 @@ import { type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } fr
 import { UsageError } from '../node/errors';
 import { runHaystack, type HaystackItem } from './haystack-runner';
 import { Judge } from './judge';
-import { loadLocomo, locomoSplit, type LocomoSplit } from './loaders/locomo';
+import { loadLocomo } from './loaders/locomo';
+import { locomoSplit, type LocomoSplit } from './loaders/locomo-format';
 import { loadLongMemEval } from './loaders/longmemeval';
 import { loadMsc } from './loaders/msc';
-import { runLocomo, type LocomoMethod } from './locomo-runner';
+import type { LocomoMethod } from './locomo-run-files';
+import { runLocomo } from './locomo-runner';
 import { appendJsonLines, barChartSvg, markdownTable, percent, writeText } from '../node/report';
 import {
   prepareRetrieval,
@@ -37,8 +39,6 @@ import {
   type RetrievalMemory,
 } from './retrieval';
 import { sweepFusionWeight, sweepTable, sweepVerdict } from './retrieval-sweep';
-
-export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run eval -- <command> [flags]
 

@@ -5,8 +5,6 @@
 
 import type { MetricByGroup } from '../core/benchmark-types';
 
-export type { MetricByGroup };
-
 /**
  * Means of `value(record)` overall and per group, over records where the value is a number.
  * @example meanByGroup([{ g: 'a', v: 1 }, { g: 'a', v: 0 }, { g: 'b', v: 1 }], (r) => r.g, (r) => r.v, ['a', 'b'])

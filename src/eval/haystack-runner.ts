@@ -17,7 +17,8 @@ import { Limiter } from '../node/limiter';
 import { breakerRun, type FailureBreaker, trippedWarning } from './failure-breaker';
 import { bleu1, mem0F1 } from './metrics';
 import { openRunLog, writeSummaryReports } from './run-log';
-import { meanByGroup, type MetricByGroup } from './group-means';
+import { meanByGroup } from './group-means';
+import { type MetricByGroup } from '../core/benchmark-types';
 
 /** One item: a haystack of dated sessions and a question about it. */
 export interface HaystackItem {

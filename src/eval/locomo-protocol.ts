@@ -12,8 +12,10 @@ import {
   type LocomoQuestion,
   type LocomoTurn,
 } from './loaders/locomo-format';
-import { meanByGroup, type MetricByGroup } from './group-means';
-import { bleu1, isAbstention, locomoF1, mem0F1, type LocomoCategoryName } from './metrics';
+import { meanByGroup } from './group-means';
+import { type MetricByGroup } from '../core/benchmark-types';
+import { bleu1, isAbstention, locomoF1, mem0F1 } from './metrics';
+import { type LocomoCategoryName } from '../core/benchmark-types';
 
 /** Categories in the order of the Memory-R1 tables. */
 export const CATEGORY_ORDER: readonly LocomoCategoryName[] = [

@@ -9,8 +9,20 @@ import type { MemoryStore } from '../core/types';
 import { UsageError } from '../node/errors';
 import { writeText } from '../node/report';
 import { CATEGORY_ORDER, type LocomoSummary } from './locomo-protocol';
-import type { LocomoRunConfig } from './locomo-runner';
 import { writeSummaryReports } from './run-log';
+
+/** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
+export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
+
+/** The settings a results directory is pinned to (`run.json`). */
+export interface LocomoRunConfig {
+  dataset: string;
+  model: string;
+  method: LocomoMethod;
+  judgeModel: string | null;
+  embedder: string | null;
+  includeAdversarial: boolean;
+}
 
 /** Records the run's settings in `run.json`, refusing a directory that holds results of other settings. */
 export async function checkRunConfig(outDir: string, config: LocomoRunConfig): Promise<void> {

@@ -20,10 +20,10 @@ import { countProgress, type Progress } from '../core/progress';
 import type { LocomoBenchmarkPhase } from '../core/benchmark-types';
 import type { CallOptions, ChatMessage, ChatModel, Embedder, MemoryStore } from '../core/types';
 import { InMemoryStore } from '../store/in-memory-store';
-import type { LocomoBenchmarkAnswer } from './benchmark-run';
+import type { LocomoBenchmarkAnswer } from '../core/benchmark-types';
 import { Judge } from './judge';
 import { Limiter } from '../node/limiter';
-import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from './loaders/locomo-format';
 import {
   conversationEndTime,
   locomoTurnInputs,
@@ -32,25 +32,19 @@ import {
   turnText,
   type LocomoSummary,
 } from './locomo-protocol';
-import { LOCOMO_CATEGORIES } from './metrics';
+import { LOCOMO_CATEGORIES } from '../core/benchmark-types';
 import { runBackfill } from '../embed/backfill';
 import { breakerRun, trippedWarning } from './failure-breaker';
-import { checkRunConfig, loadBank, saveBank, writeReports, type SavedBank } from './locomo-run-files';
+import {
+  checkRunConfig,
+  loadBank,
+  saveBank,
+  writeReports,
+  type LocomoRunConfig,
+  type SavedBank,
+} from './locomo-run-files';
 import { openRunLog } from './run-log';
 import { turnBankText } from './retrieval';
-
-/** How questions are answered: the Memory-R1 pipeline, or one of the two baselines. */
-export type LocomoMethod = 'memory' | 'rag-turns' | 'full-context';
-
-/** The settings a results directory is pinned to (`run.json`). */
-export interface LocomoRunConfig {
-  dataset: string;
-  model: string;
-  method: LocomoMethod;
-  judgeModel: string | null;
-  embedder: string | null;
-  includeAdversarial: boolean;
-}
 
 /** One scored question, as logged in `questions.jsonl`. */
 export interface LocomoRecord extends LocomoBenchmarkAnswer {

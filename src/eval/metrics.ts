@@ -19,9 +19,7 @@
  * under the other; docs/evaluation.md records this.
  */
 import { stemmer } from 'stemmer';
-import { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName } from '../core/benchmark-types';
-
-export { LOCOMO_CATEGORIES, type LocomoCategory, type LocomoCategoryName };
+import type { LocomoCategory } from '../core/benchmark-types';
 
 /**
  * Gold answers as the scorers see them: integers (six LoCoMo answers are numbers such as 2022) become strings, as

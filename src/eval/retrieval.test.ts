@@ -1,10 +1,12 @@
 // Evidence recall@k over the project's search, on a hand-built conversation and (where present) on LoCoMo itself.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../core/types';
-import { loadLocomo, parseLocomo } from './loaders/locomo';
+import { loadLocomo } from './loaders/locomo';
+import { parseLocomo } from './loaders/locomo-format';
 import { markdownTable } from '../node/report';
+import { SHARED_LOCOMO } from '../testing/shared-locomo';
 import {
   RETRIEVAL_CATEGORIES,
   prepareRetrieval,
@@ -170,20 +172,9 @@ describe('runRetrieval', () => {
   });
 });
 
-const shared = resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'datasets',
-  'locomo',
-  'locomo-train-val.json',
-);
-
-describe.skipIf(!existsSync(shared))('retrieval on the LoCoMo file in ../shared', () => {
+describe.skipIf(!existsSync(SHARED_LOCOMO))('retrieval on the LoCoMo file in ../shared', () => {
   it('measures lexical evidence recall@10 and @60 per category', async () => {
-    const data = await loadLocomo(shared);
+    const data = await loadLocomo(SHARED_LOCOMO);
     for (const memory of ['turns', 'observations'] as const) {
       const { summary } = await runRetrieval({
         dataset: join('..', 'shared', 'datasets', 'locomo', 'locomo-train-val.json'),

@@ -13,13 +13,13 @@
 import { throwIfAborted } from '../core/errors';
 import type { CallOptions, Embedder } from '../core/types';
 import { HybridIndex } from '../store/search/hybrid-search';
-import { LOCOMO_CATEGORIES, type LocomoCategoryName } from './metrics';
+import { LOCOMO_CATEGORIES, type LocomoCategoryName } from '../core/benchmark-types';
 import {
   isAdversarial,
   type LocomoConversation,
   type LocomoQuestion,
   type LocomoSession,
-} from './loaders/locomo';
+} from './loaders/locomo-format';
 
 /** Where the memory bank comes from: dialogue turns, or LoCoMo's `observation` annotations. */
 export type RetrievalMemory = 'turns' | 'observations';

@@ -3,11 +3,11 @@ import { prebuiltAppConfig } from '@mlc-ai/web-llm';
 import {
   checkCustomModelFiles,
   customModelFieldErrors,
-  isAllowedModelUrl,
   parseCustomModel,
   toModelRecord,
   withCustomModels,
 } from './custom-model';
+import { isAllowedModelUrl } from '../core/custom-model-schema';
 import { CustomModelError } from './errors';
 
 const good = {

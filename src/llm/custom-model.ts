@@ -5,7 +5,7 @@
  * `ModelRecord` it becomes. Records are plain data, ready for the store layer to persist.
  */
 import type { AppConfig, ModelRecord } from '@mlc-ai/web-llm';
-import { customModelSchema, isAllowedModelUrl, type CustomModel } from '../core/custom-model-schema';
+import { customModelSchema, type CustomModel } from '../core/custom-model-schema';
 import { throwIfAborted } from '../core/errors';
 import {
   CHAT_CONFIG_FILE,
@@ -17,8 +17,6 @@ import {
   weightBytes,
 } from './model-files';
 import { CustomModelError, normalizeWebLlmError } from './errors';
-
-export { customModelSchema, isAllowedModelUrl, type CustomModel };
 
 /**
  * Validates user input (or a stored record) as a custom model; `takenIds` are ids already in use (catalog and other

@@ -8,8 +8,6 @@ import type { LocomoBenchmarkPhase, LocomoBenchmarkResult } from '../core/benchm
 import type { Progress } from '../core/progress';
 import type { Settings } from './settings';
 
-export type { LocomoBenchmarkResult };
-
 /** One conversation of a picked file, as the Benchmark view lists it. */
 export interface BenchmarkConversationInfo {
   id: string;

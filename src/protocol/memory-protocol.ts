@@ -17,8 +17,6 @@ import type { Conversation, MemoryPassInfo, StoredMessage, UsedMemory } from '..
 import type { Progress } from '../core/progress';
 import type { Settings } from './settings';
 
-export type { Conversation, MemoryPage, MemoryPassInfo, StoredMessage, UsedMemory };
-
 /** What a reply reports while it is produced: the stored messages, the memories it uses, its text piece by piece. */
 export type ReplyEvent =
   | { type: 'user'; message: StoredMessage }

@@ -9,7 +9,7 @@
 import { throwIfAborted } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, MemoryRecord } from '../core/types';
-import type { LocomoConversation, LocomoTurn } from '../eval/loaders/locomo';
+import type { LocomoConversation, LocomoTurn } from '../eval/loaders/locomo-format';
 import { InMemoryStore } from '../store/in-memory-store';
 
 /** Where a bank's memories come from. */

@@ -16,7 +16,8 @@ import type { ChatModel } from '../core/types';
 import { chatModel } from '../eval/cli-model';
 import { type CliIo, flagReaders, progressBar, runAsMain, runCommands, slug } from '../node/cli-support';
 import { UsageError } from '../node/errors';
-import { loadLocomo, locomoSplit } from '../eval/loaders/locomo';
+import { loadLocomo } from '../eval/loaders/locomo';
+import { locomoSplit } from '../eval/loaders/locomo-format';
 import { appendJsonLines, writeText } from '../node/report';
 import { finalBank, modelBank, observationBank, type BankSource, type ConversationBank } from './banks';
 import {
@@ -30,8 +31,6 @@ import {
 import { readRows, writeRows } from './export';
 import { startRewardServer } from './reward-server';
 import { runRollouts } from './rollout';
-
-export type { CliIo } from '../node/cli-support';
 
 const USAGE = `Usage: npm run rl -- <command> [flags]
 

@@ -16,7 +16,7 @@ import { AnswerAgent } from '../core/answer-agent';
 import { AppError, throwIfAborted } from '../core/errors';
 import { MemoryManager } from '../core/memory-manager';
 import type { CallOptions, ChatMessage, ChatModel, ChatRequest, ChatResult } from '../core/types';
-import { isAdversarial, type LocomoConversation, type LocomoQuestion } from '../eval/loaders/locomo';
+import { isAdversarial, type LocomoConversation, type LocomoQuestion } from '../eval/loaders/locomo-format';
 import {
   bankBefore,
   finalBank,
@@ -192,8 +192,29 @@ function row(agent: RlAgent, prompt: ChatMessage[], gold: string, extra: RlExtra
   };
 }
 
-function count(skipped: BuiltRows['skipped'], reason: SkipReason): void {
-  skipped[reason] = (skipped[reason] ?? 0) + 1;
+/**
+ * The rows `build` makes for each non-adversarial question of `conversation`, numbered from `opts.startIndex`; a
+ * question `build` skips (by returning the reason) and every adversarial one are counted in `skipped`.
+ */
+async function questionRows(
+  conversation: LocomoConversation,
+  opts: BuildRowsOptions,
+  build: (q: LocomoQuestion, index: number) => Promise<RlRow | SkipReason>,
+): Promise<BuiltRows> {
+  const rows: RlRow[] = [];
+  const skipped: BuiltRows['skipped'] = {};
+  let index = opts.startIndex ?? 0;
+  for (const q of conversation.questions) {
+    throwIfAborted(opts.signal);
+    const built = isAdversarial(q) ? 'adversarial' : await build(q, index);
+    if (typeof built === 'string') {
+      skipped[built] = (skipped[built] ?? 0) + 1;
+    } else {
+      rows.push(built);
+      index++;
+    }
+  }
+  return { rows, skipped };
 }
 
 /** Answer Agent rows for every non-adversarial question of a conversation, retrieving from its final bank. */
@@ -204,27 +225,16 @@ export async function buildAnswerRows(
 ): Promise<BuiltRows> {
   const store = await storeOf(finalBank(bank), conversation.id, endTime(bank));
   const agent = new AnswerAgent({ model: promptModel(opts), store, contextWindow: opts.contextWindow });
-  const rows: RlRow[] = [];
-  const skipped: BuiltRows['skipped'] = {};
-  let index = opts.startIndex ?? 0;
-  for (const q of conversation.questions) {
-    throwIfAborted(opts.signal);
-    if (isAdversarial(q)) {
-      count(skipped, 'adversarial');
-      continue;
-    }
+  return questionRows(conversation, opts, async (q, index) => {
     const { request } = await agent.buildRequest(
       { question: q.question, mode: 'benchmark', conversationId: conversation.id, time: endTime(bank) },
       { signal: opts.signal },
     );
-    rows.push(
-      row('answer', request.messages, q.answer, {
-        ...baseExtra('answer', q, bank, opts.split, index++),
-        manager_state: null,
-      }),
-    );
-  }
-  return { rows, skipped };
+    return row('answer', request.messages, q.answer, {
+      ...baseExtra('answer', q, bank, opts.split, index),
+      manager_state: null,
+    });
+  });
 }
 
 /**
@@ -239,25 +249,11 @@ export async function buildManagerRows(
 ): Promise<BuiltRows> {
   const window = opts.window ?? DEFAULT_WINDOW;
   const indexOf = new Map(bank.turns.map((t, i) => [t.diaId, i]));
-  const rows: RlRow[] = [];
-  const skipped: BuiltRows['skipped'] = {};
-  let index = opts.startIndex ?? 0;
-  for (const q of conversation.questions) {
-    throwIfAborted(opts.signal);
-    if (isAdversarial(q)) {
-      count(skipped, 'adversarial');
-      continue;
-    }
+  return questionRows(conversation, opts, async (q, index) => {
     const positions = q.evidence.map((id) => indexOf.get(id)).filter((i): i is number => i !== undefined);
-    if (positions.length === 0) {
-      count(skipped, 'no-evidence-turn');
-      continue;
-    }
+    if (positions.length === 0) return 'no-evidence-turn';
     const withFacts = positions.filter((i) => (bank.facts[i] ?? []).length > 0);
-    if (withFacts.length === 0) {
-      count(skipped, 'no-facts');
-      continue;
-    }
+    if (withFacts.length === 0) return 'no-facts';
     const turnIndex = Math.max(...withFacts);
     const turn = bank.turns[turnIndex]!;
     const facts = bank.facts[turnIndex]!;
@@ -287,12 +283,9 @@ export async function buildManagerRows(
       bank: memories,
       aliases: shown.map((m) => m.id),
     };
-    rows.push(
-      row('manager', messages, q.answer, {
-        ...baseExtra('manager', q, bank, opts.split, index++),
-        manager_state: JSON.stringify(state),
-      }),
-    );
-  }
-  return { rows, skipped };
+    return row('manager', messages, q.answer, {
+      ...baseExtra('manager', q, bank, opts.split, index),
+      manager_state: JSON.stringify(state),
+    });
+  });
 }

@@ -4,15 +4,7 @@
  * also the reference for tests. The IndexedDB implementation lives in `indexeddb-conversations.ts`.
  */
 import { z } from 'zod';
-import type {
-  Conversation,
-  MemoryPassInfo,
-  MessageStatus,
-  StoredMessage,
-  UsedMemory,
-} from '../core/conversation';
-
-export type { Conversation, MessageStatus, MemoryPassInfo, StoredMessage, UsedMemory };
+import type { Conversation, StoredMessage } from '../core/conversation';
 
 const errorShape = z.object({ name: z.string(), code: z.string(), message: z.string() });
 

@@ -26,12 +26,12 @@ import type {
 } from '../core/types';
 import {
   type BatchPlan,
-  type BatchRecord,
   type PlanContext,
   planBatch,
   planUndo,
   toAppliedBatch,
 } from './planning/batch-planner';
+import type { BatchRecord } from './planning/batch-record';
 import { EXPORT_FORMAT, EXPORT_VERSION, fitFailure, parseImport } from './export-format';
 import { RecordCache } from './search/record-cache';
 import { checkVectorDims, matchesFilter, pageOf, searchIndex } from './search/index-search';

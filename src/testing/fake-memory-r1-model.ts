@@ -6,7 +6,7 @@
  */
 import { stemmer } from 'stemmer';
 import { z } from 'zod';
-import type { Handler } from './openai-test-server';
+import type { Handler } from './test-server-types';
 
 /** Whitespace-separated words of a text (the server's stand-in for tokens). */
 export function countWords(text: string): number {

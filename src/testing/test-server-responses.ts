@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../node/local-http';
 import { countWords } from './fake-memory-r1-model';
-import type { HandlerResult, TestChatRequest, TestUsage } from './openai-test-server';
+import type { HandlerResult, TestChatRequest, TestUsage } from './test-server-types';
 
 /** A handler result with the string shorthand resolved. */
 export type ResolvedResult = Exclude<HandlerResult, string>;

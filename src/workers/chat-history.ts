@@ -3,7 +3,7 @@
  * `HISTORY_MESSAGES` of them (the Answer Agent's history and the Memory Manager's extraction context).
  */
 import type { ChatMessage } from '../core/types';
-import type { StoredMessage } from '../store/conversations-store';
+import type { StoredMessage } from '../core/conversation';
 
 /** Earlier messages shown to the agents. */
 export const HISTORY_MESSAGES = 8;

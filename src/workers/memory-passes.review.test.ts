@@ -2,22 +2,21 @@
 // changes nothing, its turn shows the changes with Apply / Discard (also after a restart), and Apply re-checks
 // every memory it would change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryRpc, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc } from '../protocol/memory-protocol';
+import type { StoredMessage } from '../core/conversation';
 import type { RpcHandlers } from '../core/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
+import type { Settings } from '../protocol/settings';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
 import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { LocalPassLocks } from './pass-locks';
+import { ctx, localSettings, serverModels } from './fixtures/memory-worker-setup';
 
 let server: TestServer;
 let store: InMemoryStore;
 let conversations: InMemoryConversationStore;
-
-const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -44,26 +43,11 @@ async function tab(settings: Partial<Settings> = {}) {
     store,
     conversations,
     locks: new LocalPassLocks(),
-    createModels: async (s) => {
-      const model = new OpenAICompatibleChatModel({ baseUrl: s.baseUrl, model: s.model, maxRetries: 0 });
-      return { manager: model, answer: model };
-    },
+    createModels: serverModels(),
     emit: () => undefined,
   });
   const rpc: RpcHandlers<MemoryRpc> = service.handlers();
-  await rpc.configure(
-    {
-      settings: {
-        ...DEFAULT_SETTINGS,
-        provider: 'local',
-        baseUrl: server.baseUrl,
-        model: 'test-model',
-        onboarded: true,
-        ...settings,
-      },
-    },
-    ctx(),
-  );
+  await rpc.configure({ settings: localSettings(server.baseUrl, settings) }, ctx());
   return { service, rpc };
 }
 

@@ -3,22 +3,20 @@
 // committed before the tab closed is shown under its turn with Undo. Each "tab" is a MemoryWorkerHandlers over the
 // same stores; a closed tab is one whose locks are gone (a fresh LocalPassLocks), as Web Locks release them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MemoryRpc, MemoryWorkerEvent, StoredMessage } from '../protocol/memory-protocol';
+import type { MemoryRpc, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import type { StoredMessage } from '../core/conversation';
 import type { RpcHandlers } from '../core/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
 import type { ChatModel, PendingPass } from '../core/types';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { startTestServer, type TestServer } from '../testing/openai-test-server';
 import { MemoryWorkerHandlers } from './memory-worker-handlers';
 import { LocalPassLocks, type PassLocks } from './pass-locks';
+import { ctx, localSettings, serverModels } from './fixtures/memory-worker-setup';
 
 let server: TestServer;
 let store: InMemoryStore;
 let conversations: InMemoryConversationStore;
-
-const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -44,25 +42,11 @@ async function tab(opts: { locks?: PassLocks; manager?: ChatModel } = {}) {
     store,
     conversations,
     locks: opts.locks ?? new LocalPassLocks(),
-    createModels: async (settings) => {
-      const model = new OpenAICompatibleChatModel({
-        baseUrl: settings.baseUrl,
-        model: settings.model,
-        maxRetries: 0,
-      });
-      return { manager: opts.manager ?? model, answer: model };
-    },
+    createModels: serverModels(opts.manager),
     emit: (event) => events.push(event),
   });
   const rpc: RpcHandlers<MemoryRpc> = service.handlers();
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    provider: 'local',
-    baseUrl: server.baseUrl,
-    model: 'test-model',
-    onboarded: true,
-  };
-  await rpc.configure({ settings }, ctx());
+  await rpc.configure({ settings: localSettings(server.baseUrl) }, ctx());
   return { service, rpc, events };
 }
 

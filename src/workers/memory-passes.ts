@@ -14,12 +14,8 @@ import type { MemoryManager } from '../core/memory-manager';
 import type { ProcessTurnResult } from '../core/memory-manager-types';
 import { previewOps } from '../core/review-guard';
 import type { Embedder, HeldPass, MemoryStore, PassTurn, PendingPass, TurnFailure } from '../core/types';
-import type {
-  HeldChange,
-  MemoryPassInfo,
-  MemoryWorkerEvent,
-  StoredMessage,
-} from '../protocol/memory-protocol';
+import type { HeldChange, MemoryWorkerEvent } from '../protocol/memory-protocol';
+import type { MemoryPassInfo, StoredMessage } from '../core/conversation';
 import { DEFAULT_SPEAKER } from '../protocol/settings';
 import type { ConversationStore } from '../store/conversations-store';
 import { HISTORY_MESSAGES, toChat } from './chat-history';

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryRpc, MemoryWorkerEvent, ReplyEvent } from '../protocol/memory-protocol';
 import type { RpcHandlers } from '../core/rpc';
-import { DEFAULT_SETTINGS, type Settings } from '../protocol/settings';
+import { DEFAULT_SETTINGS } from '../protocol/settings';
 import { isAbortError } from '../core/errors';
-import { OpenAICompatibleChatModel } from '../llm/openai-compatible';
 import { InMemoryConversationStore } from '../store/conversations-store';
 import { InMemoryStore } from '../store/in-memory-store';
 import { sequence, startTestServer, type TestServer } from '../testing/openai-test-server';
 import { defaultHandler } from '../testing/fake-memory-r1-model';
 import { RecordingEmbedder } from '../embed/test-embedder';
 import { MemoryWorkerHandlers } from './memory-worker-handlers';
+import { localSettings, serverModels } from './fixtures/memory-worker-setup';
 
 let server: TestServer;
 let store: InMemoryStore;
@@ -29,25 +29,11 @@ beforeEach(async () => {
   service = new MemoryWorkerHandlers({
     store,
     conversations: new InMemoryConversationStore(),
-    createModels: async (settings) => {
-      const model = new OpenAICompatibleChatModel({
-        baseUrl: settings.baseUrl,
-        model: settings.model,
-        maxRetries: 0,
-      });
-      return { manager: model, answer: model };
-    },
+    createModels: serverModels(),
     emit: (event) => events.push(event),
   });
   rpc = service.handlers();
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    provider: 'local',
-    baseUrl: server.baseUrl,
-    model: 'test-model',
-    onboarded: true,
-  };
-  await rpc.configure({ settings }, ctx());
+  await rpc.configure({ settings: localSettings(server.baseUrl) }, ctx());
 });
 
 afterEach(async () => {
@@ -90,19 +76,7 @@ describe('MemoryService', () => {
 
   it('keeps the partial reply when the server drops mid-stream, and a retry replaces it', async () => {
     const conversation = await rpc.createConversation({}, ctx());
-    await rpc.configure(
-      {
-        settings: {
-          ...DEFAULT_SETTINGS,
-          provider: 'local',
-          baseUrl: server.baseUrl,
-          model: 'test-model',
-          onboarded: true,
-          memoryEnabled: false,
-        },
-      },
-      ctx(),
-    );
+    await rpc.configure({ settings: localSettings(server.baseUrl, { memoryEnabled: false }) }, ctx());
     server.setHandler(sequence({ kind: 'disconnect', partialText: 'Memories used:\n**Answer:** Half an' }));
     const err: unknown = await say(conversation.id, 'Tell me a story please.').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -137,14 +111,7 @@ describe('MemoryService', () => {
 
   it('leaves memory unchanged and records the failure when the model output is malformed', async () => {
     // The turn is said under the user's name; a retry after a change of name keeps the name it was said under.
-    const named = (userName: string): Settings => ({
-      ...DEFAULT_SETTINGS,
-      provider: 'local',
-      baseUrl: server.baseUrl,
-      model: 'test-model',
-      onboarded: true,
-      userName,
-    });
+    const named = (userName: string) => localSettings(server.baseUrl, { userName });
     await rpc.configure({ settings: named('Ana') }, ctx());
     const conversation = await rpc.createConversation({}, ctx());
     server.setHandler((req) =>
@@ -225,14 +192,7 @@ describe('MemoryService', () => {
     const lazy = new MemoryWorkerHandlers({
       store: new InMemoryStore(),
       conversations: new InMemoryConversationStore(),
-      createModels: async (settings) => {
-        const model = new OpenAICompatibleChatModel({
-          baseUrl: settings.baseUrl,
-          model: settings.model,
-          maxRetries: 0,
-        });
-        return { manager: model, answer: model };
-      },
+      createModels: serverModels(),
       createEmbedder: async () => {
         created += 1;
         return embedder;
@@ -241,18 +201,7 @@ describe('MemoryService', () => {
       emit: (event) => events.push(event),
     });
     const handlers = lazy.handlers();
-    await handlers.configure(
-      {
-        settings: {
-          ...DEFAULT_SETTINGS,
-          provider: 'local',
-          baseUrl: server.baseUrl,
-          model: 'test-model',
-          onboarded: true,
-        },
-      },
-      ctx(),
-    );
+    await handlers.configure({ settings: localSettings(server.baseUrl) }, ctx());
     const conversation = await handlers.createConversation({}, ctx());
     expect(created).toBe(0);
     await handlers.send({ conversationId: conversation.id, text: 'I play the violin.' }, ctx());

@@ -5,7 +5,7 @@
  */
 import type { AppConfig } from '@mlc-ai/web-llm';
 import type { Progress } from '../core/progress';
-import type { CustomModel } from '../llm/custom-model';
+import type { CustomModel } from '../core/custom-model-schema';
 import type { IndexedDbCustomModelStore } from '../store/indexeddb/indexeddb-custom-models';
 import type {
   AddCustomModelResult,

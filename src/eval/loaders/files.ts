@@ -8,8 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { DatasetError } from '../errors';
 
-export { validate } from './validate';
-
 function describeReadError(file: string, err: unknown): DatasetError {
   const code = (err as { code?: unknown }).code;
   if (code === 'ENOENT')

@@ -9,7 +9,8 @@
  * picked with it (`parseLocomoJson`); `locomo.ts` adds reading from disk for the command line.
  */
 import { z } from 'zod';
-import { answerToString, LOCOMO_CATEGORIES, type LocomoCategory } from '../metrics';
+import { answerToString } from '../metrics';
+import { LOCOMO_CATEGORIES, type LocomoCategory } from '../../core/benchmark-types';
 import { DatasetError } from '../errors';
 import { validate } from './validate';
 

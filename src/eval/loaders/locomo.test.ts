@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../testing/vitest-fixtures';
 import { DatasetError } from '../errors';
+import { loadLocomo } from './locomo';
 import {
-  loadLocomo,
   locomoSplit,
   locomoTurns,
   parseEvidenceIds,
   parseLocomo,
   parseLocomoDateTime,
   type LocomoDataset,
-} from './locomo';
+} from './locomo-format';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { answerToString } from '../metrics';
 import { DatasetError } from '../errors';
-import { readJsonArray, validate } from './files';
+import { readJsonArray } from './files';
+import { validate } from './validate';
 
 /** LongMemEval's question types. */
 export const LONGMEMEVAL_TYPES = [

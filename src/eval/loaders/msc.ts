@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { answerToString } from '../metrics';
-import { readJsonLines, validate } from './files';
+import { readJsonLines } from './files';
+import { validate } from './validate';
 
 /** One utterance of an earlier session. */
 export interface MscTurn {

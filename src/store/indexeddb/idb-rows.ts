@@ -6,7 +6,7 @@
 import { textHash } from '../../core/ids';
 import type { MemoryEvent, MemoryRecord, TurnFailure } from '../../core/types';
 import { turnFailureSchema } from '../export-format';
-import type { BatchRecord } from '../planning/batch-planner';
+import type { BatchRecord } from '../planning/batch-record';
 import {
   type MemoryChunk,
   type MemoryDb,

@@ -32,7 +32,7 @@
 import type { DBSchema, IDBPDatabase } from 'idb';
 import { z } from 'zod';
 import type { MemoryEvent, MemoryRecord, PassRecord, TurnFailure } from '../../core/types';
-import type { BatchRecord } from '../planning/batch-planner';
+import type { BatchRecord } from '../planning/batch-record';
 import { CorruptRecordError } from '../errors';
 import { memoryEventSchema, memoryRecordSchema } from '../export-format';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IndexedDbConversationStore } from './indexeddb-conversations';
-import type { StoredMessage } from '../conversations-store';
+import type { StoredMessage } from '../../core/conversation';
 
 const opened: IndexedDbConversationStore[] = [];
 

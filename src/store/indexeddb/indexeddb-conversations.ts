@@ -9,10 +9,9 @@ import {
   byTime,
   conversationSchema,
   storedMessageSchema,
-  type Conversation,
   type ConversationStore,
-  type StoredMessage,
 } from '../conversations-store';
+import { type Conversation, type StoredMessage } from '../../core/conversation';
 
 /** Conversations and messages in the app's IndexedDB database. */
 export class IndexedDbConversationStore implements ConversationStore {

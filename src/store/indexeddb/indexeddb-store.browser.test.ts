@@ -31,6 +31,21 @@ async function persisted(name: string) {
   };
 }
 
+/**
+ * A fresh store holding the memory `likes tea` (id `keep` unless given, applied in turn `turnId` when given), with
+ * its batch id and the database's content then (`before`, see `persisted`), to compare after a failed write.
+ */
+async function storeWithTea(opts: { id?: string; turnId?: string } = {}) {
+  const name = freshName();
+  const store = await open(name);
+  const { batchId } = await store.apply({
+    ...(opts.turnId !== undefined && { turnId: opts.turnId }),
+    time: T0,
+    ops: [{ op: 'ADD', id: opts.id ?? 'keep', text: 'likes tea' }],
+  });
+  return { name, store, batchId, before: await persisted(name) };
+}
+
 describeStoreConformance('IndexedDbStore', () => open(), { propertyRuns: 25 });
 
 describe('IndexedDbStore persistence', () => {
@@ -120,10 +135,7 @@ describe('IndexedDbStore persistence', () => {
 
 describe('IndexedDbStore atomicity', () => {
   it('writes nothing when a write fails between the memory and batch writes', async () => {
-    const name = freshName();
-    const store = await open(name);
-    await store.apply({ turnId: 't0', time: T0, ops: [{ op: 'ADD', id: 'keep', text: 'likes tea' }] });
-    const before = await persisted(name);
+    const { name, store, before } = await storeWithTea({ turnId: 't0' });
     interceptWrite('put', 'batches', () => {
       throw new Error('disk unplugged');
     });
@@ -143,10 +155,7 @@ describe('IndexedDbStore atomicity', () => {
   });
 
   it('writes nothing when a queued write request fails later in the transaction', async () => {
-    const name = freshName();
-    const store = await open(name);
-    await store.apply({ time: T0, ops: [{ op: 'ADD', id: 'keep', text: 'likes tea' }] });
-    const before = await persisted(name);
+    const { name, store, before } = await storeWithTea();
     const original = IDBObjectStore.prototype.add;
     vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementation(function (
       this: IDBObjectStore,
@@ -164,10 +173,7 @@ describe('IndexedDbStore atomicity', () => {
   });
 
   it('writes nothing when the signal aborts while the transaction is writing', async () => {
-    const name = freshName();
-    const store = await open(name);
-    await store.apply({ time: T0, ops: [{ op: 'ADD', id: 'keep', text: 'likes tea' }] });
-    const before = await persisted(name);
+    const { name, store, before } = await storeWithTea();
     const controller = new AbortController();
     let memoryWrites = 0;
     const count = () => {
@@ -196,10 +202,7 @@ describe('IndexedDbStore atomicity', () => {
   });
 
   it('leaves a batch in place when its undo transaction fails', async () => {
-    const name = freshName();
-    const store = await open(name);
-    const { batchId } = await store.apply({ time: T0, ops: [{ op: 'ADD', id: 'm', text: 'likes tea' }] });
-    const before = await persisted(name);
+    const { name, store, batchId, before } = await storeWithTea({ id: 'm' });
     interceptWrite('add', 'events', () => {
       throw new Error('disk unplugged');
     });
@@ -213,10 +216,7 @@ describe('IndexedDbStore atomicity', () => {
 
 describe('IndexedDbStore quota', () => {
   it('turns QuotaExceededError into QuotaError and writes nothing', async () => {
-    const name = freshName();
-    const store = await open(name);
-    await store.apply({ time: T0, ops: [{ op: 'ADD', id: 'keep', text: 'likes tea' }] });
-    const before = await persisted(name);
+    const { name, store, before } = await storeWithTea();
     interceptWrite('add', 'events', () => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     });

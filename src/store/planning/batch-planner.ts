@@ -39,23 +39,11 @@ import type {
   MemoryRecord,
   StoreOp,
 } from '../../core/types';
+import type { BatchRecord } from './batch-record';
 import { applyEvent, scopeOf } from './event-replay';
 
 /** Longest memory text accepted, in UTF-8 bytes (64 KiB); the import limit is the same. */
 export const MAX_TEXT_BYTES = 65_536;
-
-/** A stored batch: what `apply` did, kept so `findTurn`, duplicate detection and `undo` work. */
-export interface BatchRecord {
-  batchId: string;
-  turnId?: string;
-  time: number;
-  modelId?: string;
-  speaker?: string;
-  conversationId?: string;
-  applied: AppliedOp[];
-  /** When the batch was undone; an undone batch no longer counts as having processed its turn. */
-  undoneAt?: number;
-}
 
 /** What the planner reads: current records (tombstones included) and whether a batch id is taken. */
 export interface PlannerState {

@@ -5,7 +5,7 @@
  */
 import type { MemoryEvent, MemoryEventType, MemoryRecord } from '../../core/types';
 import { HistoryReplayError } from '../errors';
-import type { BatchRecord } from './batch-planner';
+import type { BatchRecord } from './batch-record';
 
 /** The speaker and conversation of a memory, which its events carry. */
 export function scopeOf(record: MemoryRecord): Pick<MemoryEvent, 'speaker' | 'conversationId'> {

@@ -13,7 +13,8 @@
  * `created_at` (else `updated_at`, else now).
  */
 import type { ImportReport, MemoryEvent, MemoryRecord, TurnFailure } from '../../core/types';
-import { type BatchRecord, type PlanContext, type PlannerState } from './batch-planner';
+import { type PlanContext, type PlannerState } from './batch-planner';
+import type { BatchRecord } from './batch-record';
 import { applyEvent, batchesFromEvents } from './event-replay';
 import { newId } from '../../core/ids';
 import { type ParsedImport, canonicalJson } from '../export-format';

@@ -37,8 +37,6 @@ export interface IndexQuery {
   limit?: number;
 }
 
-export type { IndexHit } from './fusion';
-
 /** Tuning knobs, with their defaults. */
 export interface HybridIndexOptions {
   /** Weight of lexical scores against dense ones in [0, 1]; default `LEXICAL_WEIGHT` (see fusion.ts). */

@@ -338,10 +338,14 @@ export class MrChat extends LitElement {
     this.queueFrame();
   }
 
-  /** On the next frame: shows the streamed text that arrived since the last frame, then scrolls to the end. */
+  /**
+   * Shows streamed text at most once per frame: the first piece after a quiet frame at once (no frame of delay before
+   * the first token), the pieces that arrive meanwhile on the next frame, then scrolls to the end.
+   */
   private queueFrame(): void {
     if (this.renderQueued) return;
     this.renderQueued = true;
+    this.flushText();
     requestAnimationFrame(() => {
       this.flushText();
       this.renderQueued = false;

@@ -40,14 +40,17 @@ const PROFILE_DIR = 'node_modules/.cache/llm-cpu-bench-profile';
 function readOptions(argv: string[]) {
   const flags = benchFlags(
     argv,
-    ['runs', 'words', 'max-tokens', 'threads', 'model'],
-    '--cpu [--runs=2] [--words=300] [--max-tokens=64] [--threads=1,2] [--model=FILE]',
+    ['runs', 'words', 'max-tokens', 'threads', 'quant', 'model'],
+    '--cpu [--runs=2] [--words=300] [--max-tokens=64] [--threads=1,2] [--quant=q4_0|q8_0] [--model=FILE]',
   );
+  const quant = flags.quant ?? 'q4_0';
+  if (quant !== 'q4_0' && quant !== 'q8_0') throw new Error(`--quant needs q4_0 or q8_0, got "${quant}".`);
   return {
     runs: flags.runs === undefined ? 2 : positiveInt(flags.runs, '--runs'),
     words: flags.words === undefined ? 300 : positiveInt(flags.words, '--words'),
     maxTokens: flags['max-tokens'] === undefined ? 64 : positiveInt(flags['max-tokens'], '--max-tokens'),
     threads: flags.threads === undefined ? [1, 2] : positiveInts(flags.threads, '--threads'),
+    quant,
     ...(flags.model !== undefined && { model: flags.model }),
   };
 }
@@ -59,14 +62,14 @@ function fnv(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** The generated 0.5B-shaped model, written on the first run (about 280 MB, 10–30 s). */
-function benchModel(): string {
+/** The generated 0.5B-shaped model in `quant`, written on its first run (280 MB in Q4_0, 10–30 s). */
+function benchModel(quant: string): string {
   const corpus = workloadCorpus();
-  const file = join(CACHE_DIR, `qwen2.5-0.5b-shape-q4_0-${fnv(corpus)}.gguf`);
+  const file = join(CACHE_DIR, `qwen2.5-0.5b-shape-${quant}-${fnv(corpus)}.gguf`);
   if (!existsSync(file)) {
     mkdirSync(CACHE_DIR, { recursive: true });
     process.stderr.write(`Generating ${file}…\n`);
-    writeModel(file, 'qwen2.5-0.5b', { quant: 'q4_0', extraCorpus: corpus });
+    writeModel(file, 'qwen2.5-0.5b', { quant, extraCorpus: corpus });
   }
   return file;
 }
@@ -166,7 +169,7 @@ function rendererCpuSeconds(): number | null {
 /** Runs the CPU benchmark (see the module header); `argv` are the flags after `--cpu`. */
 export async function runCpuBench(argv: string[]): Promise<void> {
   const opts = readOptions(argv);
-  const file = opts.model ?? benchModel();
+  const file = opts.model ?? benchModel(opts.quant);
   process.stdout.write(
     `${JSON.stringify({ model: file, bytes: statSync(file).size, load_average: (await import('node:os')).loadavg() })}\n`,
   );

@@ -176,6 +176,32 @@ test('the headless API on the CPU engine: a GGUF the host serves streams a reply
   expect(['done', 'failed', 'held']).toContain(result.status);
 });
 
+test('the headless API on the CPU engine under a policy without blob: workers fails at once, saying what to allow', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await page.goto(`${host.demo}/api.html`);
+  const result = await page.evaluate(async (model) => {
+    const { createMemoryAgent } = (await import(
+      '/memory-r1-web/index.js' as string
+    )) as typeof import('../src/package/index');
+    const agent = await createMemoryAgent({
+      provider: { kind: 'cpu', model },
+      storageName: 'api-cpu-refused',
+    });
+    try {
+      const reply = await agent.send('My sister Ana lives in Lisbon.');
+      return { ok: true, text: reply.text };
+    } catch (err) {
+      return { ok: false, code: (err as { code?: string }).code, message: (err as Error).message };
+    } finally {
+      await agent.close();
+    }
+  }, `${host.demo}/tiny-qwen2.gguf`);
+  expect(result).toMatchObject({ ok: false, code: 'cpu-worker-refused' });
+  expect(result.message).toContain("worker-src 'self' blob:");
+});
+
 test('the Vite example: <memory-r1-chat provider="cpu"> loads the GGUF with progress, streams a reply, ends the pass', async ({
   guarded: page,
 }) => {

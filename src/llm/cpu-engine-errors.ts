@@ -50,6 +50,17 @@ export class CpuEngineError extends AppError {
   }
 }
 
+/** The page's Content-Security-Policy refused the worker llama.cpp runs in (wllama starts it from a `blob:` URL). */
+export class CpuWorkerRefusedError extends AppError {
+  constructor(directive: string) {
+    super(
+      'cpu-worker-refused',
+      `This page's Content-Security-Policy (${directive}) does not allow the worker the on-device CPU model runs in. ` +
+        "Add blob: to the page's worker-src (for example worker-src 'self' blob:), or switch Provider to \"Local server\".",
+    );
+  }
+}
+
 /**
  * The `ModelTooLargeError` of the CPU engine: the models (with their context) need more memory than the engine may
  * use (`limitBytes`), naming them and what to do.

@@ -14,7 +14,7 @@ import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 import { throwIfAborted } from '../core/errors';
 import type { CompletionEnd } from '../core/cpu-engine-protocol';
 import type { ChatRequest, FinishReason } from '../core/types';
-import { normalizeCpuEngineError } from './cpu-engine-errors';
+import { CpuWorkerRefusedError, normalizeCpuEngineError } from './cpu-engine-errors';
 import type { CpuThreading } from '../core/cpu-threads';
 import { jsonSchemaToGbnf } from './json-schema-grammar';
 
@@ -49,22 +49,47 @@ export async function loadWllama(
   wllama.setCompat(null);
   const onAbort = () => void wllama.exit();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const refusal = workerRefusal();
   try {
-    await wllama.loadModel([file], {
-      n_ctx: opts.contextWindow,
-      n_threads: opts.threading.threads,
-      n_gpu_layers: 0,
-      n_parallel: 1,
-      log_level: LogLevel.WARN,
-    });
+    await Promise.race([
+      wllama.loadModel([file], {
+        n_ctx: opts.contextWindow,
+        n_threads: opts.threading.threads,
+        n_gpu_layers: 0,
+        n_parallel: 1,
+        log_level: LogLevel.WARN,
+      }),
+      refusal.refused,
+    ]);
   } catch (err) {
     throwIfAborted(opts.signal);
     await wllama.exit().catch(() => undefined);
-    throw normalizeCpuEngineError(err, log);
+    throw err instanceof CpuWorkerRefusedError ? err : normalizeCpuEngineError(err, log);
   } finally {
+    refusal.stop();
     opts.signal?.removeEventListener('abort', onAbort);
   }
   return { wllama, contextWindow: opts.contextWindow, log };
+}
+
+/**
+ * Rejects with `CpuWorkerRefusedError` when this context's Content-Security-Policy refuses a worker: wllama starts
+ * llama.cpp's worker from a `blob:` URL and never hears that it failed, so the load would otherwise wait forever.
+ */
+function workerRefusal(): { refused: Promise<never>; stop(): void } {
+  let onViolation = (_event: Event): void => undefined;
+  const refused = new Promise<never>((_resolve, reject) => {
+    onViolation = (event) => {
+      // A SecurityPolicyViolationEvent, which the WebWorker lib does not type.
+      const { effectiveDirective = '', blockedURI = '' } = event as Event & {
+        effectiveDirective?: string;
+        blockedURI?: string;
+      };
+      if (blockedURI.startsWith('blob')) reject(new CpuWorkerRefusedError(effectiveDirective));
+    };
+  });
+  globalThis.addEventListener('securitypolicyviolation', onViolation);
+  return { refused, stop: () => globalThis.removeEventListener('securitypolicyviolation', onViolation) };
 }
 
 /** The wllama request for a `ChatRequest`: streaming, schema-constrained when asked. */

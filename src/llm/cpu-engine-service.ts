@@ -8,7 +8,6 @@
  */
 import type { Progress } from '../core/progress';
 import type { RpcHandlers } from '../core/rpc';
-import type { CapabilityEnv } from './capabilities';
 import type {
   CpuEngineRpc,
   CpuLoadedModel,
@@ -17,40 +16,15 @@ import type {
   TokenizerMetadata,
 } from '../core/cpu-engine-protocol';
 import { cpuModelAdminHandlers } from './cpu-model-admin';
+import { cpuModelId, DEFAULT_CPU_CONTEXT, type CpuEngineServiceOptions } from './cpu-engine-options';
 import { ModelNotLoadedError } from './errors';
-import { CacheApiGgufStore, type GgufStore } from './gguf-cache';
-import {
-  checkCpuMemory,
-  currentMemoryLimits,
-  estimateCpuMemoryBytes,
-  type MemoryLimits,
-} from './gguf-checks';
+import { CacheApiGgufStore } from './gguf-cache';
+import { checkCpuMemory, currentMemoryLimits, estimateCpuMemoryBytes } from './gguf-checks';
 import { ensureGguf, type CachedGguf } from './gguf-download';
 import { inspectGgufUrl, type GgufRemoteInfo } from './gguf-remote';
 import { ggufModelInfo, type GgufHeader } from './gguf';
 import { cpuThreading } from '../core/cpu-threads';
 import { loadWllama, streamChat, type LoadedWllama } from './wllama-engine';
-
-/** Context window when the caller names none (what the Memory Manager and Answer Agent assume). */
-export const DEFAULT_CPU_CONTEXT = 4096;
-
-/** Options of `createCpuEngineService`; defaults are the browser's own. */
-export interface CpuEngineServiceOptions {
-  store?: GgufStore;
-  fetch?: typeof fetch;
-  storage?: CapabilityEnv['storage'];
-  online?: () => boolean;
-  memoryLimits?: MemoryLimits;
-  /** Part size of new downloads (tests use small parts to exercise resuming). */
-  partBytes?: number;
-}
-
-/** The id a model is shown under: the given one, else its file name without `.gguf`. */
-export function cpuModelId(ref: CpuModelRef): string {
-  if (ref.id) return ref.id;
-  const file = decodeURIComponent(new URL(ref.url).pathname.split('/').pop() ?? ref.url);
-  return file.replace(/\.gguf$/i, '') || ref.url;
-}
 
 function tokenizerMetadata(header: GgufHeader): TokenizerMetadata {
   const out: TokenizerMetadata = {};

@@ -6,7 +6,7 @@
  */
 import type { RpcHandlers } from '../core/rpc';
 import type { CpuEngineRpc } from '../core/cpu-engine-protocol';
-import { cpuModelId, DEFAULT_CPU_CONTEXT, type CpuEngineServiceOptions } from './cpu-engine-service';
+import { cpuModelId, DEFAULT_CPU_CONTEXT, type CpuEngineServiceOptions } from './cpu-engine-options';
 import { cachedGgufStatus, CacheApiGgufStore, listCachedGgufModels } from './gguf-cache';
 import type { CachedGgufStatus } from '../core/cpu-engine-protocol';
 import { checkCpuMemory, currentMemoryLimits, estimateCpuMemoryBytes } from './gguf-checks';

@@ -17,8 +17,6 @@ import { settingsContext, memoryContext } from './context';
 import { renderMarkdown } from './markdown';
 import { MrChat } from './mr-chat';
 
-vi.mock('./markdown', { spy: true });
-
 if (!customElements.get('mr-chat')) customElements.define('mr-chat', MrChat);
 
 /** A memory service whose `send` waits until `finishSend()`; `emit` pushes worker events. */
@@ -214,6 +212,8 @@ describe('<mr-chat> while a reply streams', () => {
   it('renders an earlier reply once and leaves it untouched, and shows every streamed piece in order', async () => {
     const pieces = Array.from({ length: 40 }, (_, i) => `word${i} `);
     const el = await mount(new StreamingMemory(pieces));
+    const markdown = vi.fn(renderMarkdown);
+    el.markdown = markdown;
     el.conversationId = 'c1';
     await expect.poll(() => text(el)).toContain('Earlier reply');
     const earlier = el.renderRoot.querySelector('.msg.assistant .bubble')!;
@@ -226,7 +226,7 @@ describe('<mr-chat> while a reply streams', () => {
     observer.disconnect();
 
     expect(changes).toEqual([]);
-    expect(vi.mocked(renderMarkdown).mock.calls.filter(([md]) => md === '**Earlier** reply')).toHaveLength(1);
+    expect(markdown.mock.calls.filter(([md]) => md === '**Earlier** reply')).toHaveLength(1);
     expect(el.renderRoot.querySelector('.msg.assistant .bubble')).toBe(earlier);
     expect(el.renderRoot.querySelectorAll('.msg.assistant').length).toBe(2);
   });

@@ -53,6 +53,8 @@ export class MrChat extends LitElement {
 
   private controller?: AbortController;
   private unsubscribe?: () => void;
+  /** Turns a reply's markdown into sanitized HTML; a field so a test can count the renders through it. */
+  markdown: (text: string) => string = renderMarkdown;
   private renderQueued = false;
   /** Streamed text not yet shown: deltas arrive one message each, the reply's markdown is rendered once per frame. */
   private pending = { id: '', text: '' };
@@ -189,7 +191,7 @@ export class MrChat extends LitElement {
       <div class="bubble markdown">
         ${
           m.text
-            ? guard([m.text], () => unsafeHTML(renderMarkdown(m.text)))
+            ? guard([m.text], () => unsafeHTML(this.markdown(m.text)))
             : live
               ? html`<span class="hint">Thinking…</span>`
               : nothing

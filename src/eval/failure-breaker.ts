@@ -37,20 +37,15 @@ export class FailureBreaker<F> {
 export interface BreakerRun<F> {
   breaker: FailureBreaker<F>;
   signal: AbortSignal;
-  /** Stops following the caller's signal; call it when the run ends. */
-  dispose(): void;
 }
 
 /** Starts a run whose signal aborts on the caller's `signal` or after too many consecutive failures. */
 export function breakerRun<F>(signal: AbortSignal | undefined): BreakerRun<F> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  const tripped = new AbortController();
   const breaker = new FailureBreaker<F>(() =>
-    controller.abort(new DOMException('Too many consecutive model failures.', 'AbortError')),
+    tripped.abort(new DOMException('Too many consecutive model failures.', 'AbortError')),
   );
-  return { breaker, signal: controller.signal, dispose: () => signal?.removeEventListener('abort', onAbort) };
+  return { breaker, signal: signal ? AbortSignal.any([signal, tripped.signal]) : tripped.signal };
 }
 
 /** The warning a run gives when its breaker tripped, naming the failure that tripped it. */

@@ -145,8 +145,7 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
   let done = 0;
   opts.onProgress?.(0, pending.length);
   // A shared abort: the caller's signal, or too many consecutive model failures.
-  const run = breakerRun<ErrorData>(opts.signal);
-  const { breaker, signal } = run;
+  const { breaker, signal } = breakerRun<ErrorData>(opts.signal);
   const outcomes = await Promise.allSettled(
     pending.map((item) =>
       limiter.run(async () => {
@@ -169,7 +168,6 @@ export async function runHaystack(opts: HaystackRunOptions): Promise<HaystackRun
       }),
     ),
   );
-  run.dispose();
   await log.flush();
   const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason as unknown;
   if (error !== undefined && !isAbortError(error) && !signal.aborted) throw error;

@@ -162,8 +162,7 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
   report('ingest');
 
   // A shared abort: the caller's signal, or too many consecutive model failures.
-  const run = breakerRun<ErrorData>(signal);
-  const { breaker, signal: runSignal } = run;
+  const { breaker, signal: runSignal } = breakerRun<ErrorData>(signal);
 
   const judge = opts.judgeModel ? new Judge({ model: opts.judgeModel }) : undefined;
   let answeredNow = 0;
@@ -337,19 +336,11 @@ export async function runLocomo(opts: LocomoRunOptions): Promise<LocomoRunResult
     if (rejected) throw rejected.reason;
   };
 
-  let aborted = false;
-  try {
-    const outcomes = await Promise.allSettled(conversations.map(runConversation));
-    await log.flush();
-    const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
-      ?.reason as unknown;
-    if (error !== undefined) {
-      if (!isAbortError(error) && !runSignal.aborted) throw error;
-      aborted = true;
-    }
-  } finally {
-    run.dispose();
-  }
+  const outcomes = await Promise.allSettled(conversations.map(runConversation));
+  await log.flush();
+  const error = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason as unknown;
+  if (error !== undefined && !isAbortError(error) && !runSignal.aborted) throw error;
+  const aborted = error !== undefined;
   const fatal = breaker.tripped;
   if (fatal) {
     opts.onWarning?.(trippedWarning(fatal.message));
